@@ -1,0 +1,112 @@
+//! The kinds kwarp simulates, with their API groups and versions.
+
+use std::fmt;
+
+/// One Kubernetes kind. Ordered and small so it can index arrays.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Kind {
+    Node,
+    Pod,
+    Service,
+    PersistentVolumeClaim,
+    ReplicaSet,
+    Deployment,
+    StatefulSet,
+    DaemonSet,
+    ControllerRevision,
+    Job,
+    CronJob,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 11] = [
+        Kind::Node,
+        Kind::Pod,
+        Kind::Service,
+        Kind::PersistentVolumeClaim,
+        Kind::ReplicaSet,
+        Kind::Deployment,
+        Kind::StatefulSet,
+        Kind::DaemonSet,
+        Kind::ControllerRevision,
+        Kind::Job,
+        Kind::CronJob,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Node => "Node",
+            Kind::Pod => "Pod",
+            Kind::Service => "Service",
+            Kind::PersistentVolumeClaim => "PersistentVolumeClaim",
+            Kind::ReplicaSet => "ReplicaSet",
+            Kind::Deployment => "Deployment",
+            Kind::StatefulSet => "StatefulSet",
+            Kind::DaemonSet => "DaemonSet",
+            Kind::ControllerRevision => "ControllerRevision",
+            Kind::Job => "Job",
+            Kind::CronJob => "CronJob",
+        }
+    }
+
+    pub fn from_name(s: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// API group ("" for the core group).
+    pub fn group(self) -> &'static str {
+        match self {
+            Kind::Node | Kind::Pod | Kind::Service | Kind::PersistentVolumeClaim => "",
+            Kind::ReplicaSet | Kind::Deployment | Kind::StatefulSet | Kind::DaemonSet | Kind::ControllerRevision => "apps",
+            Kind::Job | Kind::CronJob => "batch",
+        }
+    }
+
+    /// The apiVersion kwarp stores and serializes (`v1`, `apps/v1`, `batch/v1`).
+    pub fn api_version(self) -> &'static str {
+        match self.group() {
+            "" => "v1",
+            "apps" => "apps/v1",
+            _ => "batch/v1",
+        }
+    }
+
+    /// `Deployment.apps`, or `Pod` for the core group: the name in API error messages.
+    pub fn qualified_name(self) -> String {
+        match self.group() {
+            "" => self.as_str().to_string(),
+            g => format!("{}.{g}", self.as_str()),
+        }
+    }
+
+    /// Lower-case plural resource name (`deployments`), as in URLs and metrics.
+    pub fn plural(self) -> &'static str {
+        match self {
+            Kind::Node => "nodes",
+            Kind::Pod => "pods",
+            Kind::Service => "services",
+            Kind::PersistentVolumeClaim => "persistentvolumeclaims",
+            Kind::ReplicaSet => "replicasets",
+            Kind::Deployment => "deployments",
+            Kind::StatefulSet => "statefulsets",
+            Kind::DaemonSet => "daemonsets",
+            Kind::ControllerRevision => "controllerrevisions",
+            Kind::Job => "jobs",
+            Kind::CronJob => "cronjobs",
+        }
+    }
+
+    pub fn is_namespaced(self) -> bool {
+        self != Kind::Node
+    }
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

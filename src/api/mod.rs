@@ -1,0 +1,62 @@
+//! The API object model: Kubernetes-shaped types for every kind kwarp simulates.
+//!
+//! Objects serialize with Kubernetes' own JSON field names, so a manifest a user
+//! would `kubectl apply` parses into these types and `state.json` reads like
+//! `kubectl get -o json`. Once stored, objects are immutable and shared as `Arc`.
+//!
+//! Layout: [`meta`] (ObjectMeta, owner references, time), [`kind`] (the kinds and
+//! their groups), [`quantity`] and [`intstr`] (resource quantities, int-or-percent),
+//! [`selector`], [`node_affinity`] and [`taint`] (matching), [`error`] (validation
+//! errors worded like the API server's).
+
+pub mod error;
+pub mod intstr;
+pub mod kind;
+pub mod meta;
+pub mod node_affinity;
+pub mod quantity;
+pub mod selector;
+pub mod taint;
+
+pub use error::{FieldError, FieldErrorKind, FieldErrors, Invalid};
+pub use kind::Kind;
+pub use meta::{ObjectMeta, OwnerReference, StringMap, Time};
+
+use std::fmt::Debug;
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+/// What every stored kind offers the store, informers and controllers.
+///
+/// Invariant: `spec_eq` and `set_status_from` split an object into metadata,
+/// spec (everything that is neither) and status, the way the API server's
+/// status subresource does.
+pub trait Resource: Clone + Debug + PartialEq + Send + Sync + Serialize + DeserializeOwned + 'static {
+    const KIND: Kind;
+
+    fn meta(&self) -> &ObjectMeta;
+    fn meta_mut(&mut self) -> &mut ObjectMeta;
+
+    /// True when the desired state (spec) of both objects is the same.
+    fn spec_eq(&self, other: &Self) -> bool;
+    /// Replace this object's status with `other`'s (status subresource write).
+    fn set_status_from(&mut self, other: &Self);
+    /// Replace this object's spec with `other`'s (main resource write keeps the stored status).
+    fn set_spec_from(&mut self, other: &Self);
+
+    /// Fill in the API server's defaults (`SetDefaults_*`).
+    fn apply_defaults(&mut self);
+    /// Validate a create (`old == None`) or an update; every violation is listed.
+    fn validate(&self, old: Option<&Self>) -> Result<(), Invalid>;
+
+    /// `spec.nodeName` for pods (the field selector the kubelet and scheduler use); `None` for other kinds.
+    fn node_name(&self) -> Option<&str> {
+        None
+    }
+    /// Grace period a DELETE without an explicit one gets (pods:
+    /// `spec.terminationGracePeriodSeconds`, default 30); `None` = deleted at once.
+    fn default_grace_period_seconds(&self) -> Option<i64> {
+        None
+    }
+}

@@ -1,0 +1,2 @@
+//! kwarp: a scale benchmark harness for Kubernetes workload controllers.
+pub mod api;
