@@ -31,7 +31,11 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn invalid(path: impl Into<String>, value: impl fmt::Display, detail: impl Into<String>) -> Self {
-        FieldError { path: path.into(), kind: FieldErrorKind::Invalid { value: value.to_string() }, detail: detail.into() }
+        FieldError {
+            path: path.into(),
+            kind: FieldErrorKind::Invalid { value: value.to_string() },
+            detail: detail.into(),
+        }
     }
     pub fn required(path: impl Into<String>, detail: impl Into<String>) -> Self {
         FieldError { path: path.into(), kind: FieldErrorKind::Required, detail: detail.into() }
@@ -50,10 +54,18 @@ impl FieldError {
         }
     }
     pub fn duplicate(path: impl Into<String>, value: impl fmt::Display) -> Self {
-        FieldError { path: path.into(), kind: FieldErrorKind::Duplicate { value: value.to_string() }, detail: String::new() }
+        FieldError {
+            path: path.into(),
+            kind: FieldErrorKind::Duplicate { value: value.to_string() },
+            detail: String::new(),
+        }
     }
     pub fn too_long(path: impl Into<String>, max: usize) -> Self {
-        FieldError { path: path.into(), kind: FieldErrorKind::TooLong, detail: format!("may not be more than {max} bytes") }
+        FieldError {
+            path: path.into(),
+            kind: FieldErrorKind::TooLong,
+            detail: format!("may not be more than {max} bytes"),
+        }
     }
 }
 

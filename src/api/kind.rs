@@ -57,7 +57,9 @@ impl Kind {
     pub fn group(self) -> &'static str {
         match self {
             Kind::Node | Kind::Pod | Kind::Service | Kind::PersistentVolumeClaim => "",
-            Kind::ReplicaSet | Kind::Deployment | Kind::StatefulSet | Kind::DaemonSet | Kind::ControllerRevision => "apps",
+            Kind::ReplicaSet | Kind::Deployment | Kind::StatefulSet | Kind::DaemonSet | Kind::ControllerRevision => {
+                "apps"
+            }
             Kind::Job | Kind::CronJob => "batch",
         }
     }
@@ -93,6 +95,23 @@ impl Kind {
             Kind::ControllerRevision => "controllerrevisions",
             Kind::Job => "jobs",
             Kind::CronJob => "cronjobs",
+        }
+    }
+
+    /// Whether a manifest may spell this kind's apiVersion as `v`. Besides the
+    /// current version, the older spellings found in old manifests and tutorials
+    /// (`extensions/v1beta1`, `apps/v1beta1`, `apps/v1beta2`, `batch/v1beta1`,
+    /// `batch/v2alpha1`) are read and mapped to the current one.
+    pub fn accepts_api_version(self, v: &str) -> bool {
+        if v == self.api_version() {
+            return true;
+        }
+        match self {
+            Kind::Deployment => matches!(v, "extensions/v1beta1" | "apps/v1beta1" | "apps/v1beta2"),
+            Kind::DaemonSet | Kind::ReplicaSet => matches!(v, "extensions/v1beta1" | "apps/v1beta2"),
+            Kind::StatefulSet | Kind::ControllerRevision => matches!(v, "apps/v1beta1" | "apps/v1beta2"),
+            Kind::CronJob => matches!(v, "batch/v1beta1" | "batch/v2alpha1"),
+            _ => false,
         }
     }
 

@@ -155,8 +155,7 @@ impl Serialize for Time {
 impl<'de> Deserialize<'de> for Time {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        Time::parse_rfc3339(&s)
-            .ok_or_else(|| serde::de::Error::custom(format!("invalid RFC 3339 time {s:?}")))
+        Time::parse_rfc3339(&s).ok_or_else(|| serde::de::Error::custom(format!("invalid RFC 3339 time {s:?}")))
     }
 }
 
@@ -255,7 +254,9 @@ mod tests {
 
     #[test]
     fn time_round_trips_rfc3339() {
-        for s in ["1970-01-01T00:00:00Z", "2024-02-29T23:59:59Z", "2016-12-31T10:00:00.5Z", "1999-01-01T00:00:00.000000001Z"] {
+        for s in
+            ["1970-01-01T00:00:00Z", "2024-02-29T23:59:59Z", "2016-12-31T10:00:00.5Z", "1999-01-01T00:00:00.000000001Z"]
+        {
             let t = Time::parse_rfc3339(s).unwrap();
             assert_eq!(t.to_string(), s);
         }
@@ -266,7 +267,14 @@ mod tests {
     fn time_parses_offsets_and_rejects_garbage() {
         let a = Time::parse_rfc3339("2024-01-01T02:00:00+02:00").unwrap();
         assert_eq!(a, Time::parse_rfc3339("2024-01-01T00:00:00Z").unwrap());
-        for bad in ["", "2024-01-01", "2024-13-01T00:00:00Z", "2023-02-29T00:00:00Z", "2024-01-01T00:00:00", "2024-01-01T00:00:00.Z"] {
+        for bad in [
+            "",
+            "2024-01-01",
+            "2024-13-01T00:00:00Z",
+            "2023-02-29T00:00:00Z",
+            "2024-01-01T00:00:00",
+            "2024-01-01T00:00:00.Z",
+        ] {
             assert!(Time::parse_rfc3339(bad).is_none(), "{bad}");
         }
     }

@@ -9,18 +9,36 @@
 //! [`selector`], [`node_affinity`] and [`taint`] (matching), [`error`] (validation
 //! errors worded like the API server's).
 
+pub mod apps;
+pub mod batch;
+pub mod defaults;
 pub mod error;
+pub mod hash;
 pub mod intstr;
 pub mod kind;
 pub mod meta;
+pub mod names;
+pub mod node;
 pub mod node_affinity;
+pub(crate) mod object;
+pub mod pod;
 pub mod quantity;
 pub mod selector;
+pub mod storage;
 pub mod taint;
+pub mod validation;
 
+pub use apps::{ControllerRevision, DaemonSet, Deployment, ReplicaSet, StatefulSet};
+pub use batch::{CronJob, Job};
 pub use error::{FieldError, FieldErrorKind, FieldErrors, Invalid};
+pub use intstr::IntOrString;
 pub use kind::Kind;
 pub use meta::{ObjectMeta, OwnerReference, StringMap, Time};
+pub use node::Node;
+pub use pod::{Pod, PodSpec, PodTemplateSpec};
+pub use quantity::Quantity;
+pub use selector::{LabelSelector, Selector};
+pub use storage::{PersistentVolumeClaim, Service};
 
 use std::fmt::Debug;
 
@@ -50,6 +68,11 @@ pub trait Resource: Clone + Debug + PartialEq + Send + Sync + Serialize + Deseri
     /// Validate a create (`old == None`) or an update; every violation is listed.
     fn validate(&self, old: Option<&Self>) -> Result<(), Invalid>;
 
+    /// Whether an update from `old` to `self` increments `metadata.generation`
+    /// (spec changes; Deployments also count annotation changes).
+    fn bumps_generation(&self, old: &Self) -> bool {
+        !self.spec_eq(old)
+    }
     /// `spec.nodeName` for pods (the field selector the kubelet and scheduler use); `None` for other kinds.
     fn node_name(&self) -> Option<&str> {
         None
