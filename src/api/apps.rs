@@ -59,7 +59,12 @@ k8s_resource!(
     ReplicaSetSpec,
     ReplicaSetStatus,
     defaults = defaults::replica_set,
-    validate = validation::replica_set
+    validate = validation::replica_set,
+    {
+        fn validate_status(&self, old: &Self) -> Result<(), crate::api::Invalid> {
+            validation::replica_set_status(self, old)
+        }
+    }
 );
 
 // ---------------------------------------------------------------- Deployment
@@ -146,6 +151,9 @@ k8s_resource!(
         /// Deployments bump generation on spec **or annotation** changes (annotations are copied to ReplicaSets).
         fn bumps_generation(&self, old: &Self) -> bool {
             self.spec != old.spec || self.metadata.annotations != old.metadata.annotations
+        }
+        fn validate_status(&self, old: &Self) -> Result<(), crate::api::Invalid> {
+            validation::deployment_status(self, old)
         }
     }
 );
@@ -254,7 +262,12 @@ k8s_resource!(
     StatefulSetSpec,
     StatefulSetStatus,
     defaults = defaults::stateful_set,
-    validate = validation::stateful_set
+    validate = validation::stateful_set,
+    {
+        fn validate_status(&self, old: &Self) -> Result<(), crate::api::Invalid> {
+            validation::stateful_set_status(self, old)
+        }
+    }
 );
 
 // ---------------------------------------------------------------- DaemonSet
@@ -335,7 +348,12 @@ k8s_resource!(
     DaemonSetSpec,
     DaemonSetStatus,
     defaults = defaults::daemon_set,
-    validate = validation::daemon_set
+    validate = validation::daemon_set,
+    {
+        fn validate_status(&self, old: &Self) -> Result<(), crate::api::Invalid> {
+            validation::daemon_set_status(self, old)
+        }
+    }
 );
 
 // ---------------------------------------------------------------- ControllerRevision

@@ -89,7 +89,11 @@ pub struct Job {
     pub status: JobStatus,
 }
 
-k8s_resource!(Job, Kind::Job, JobSpec, JobStatus, defaults = defaults::job, validate = validation::job);
+k8s_resource!(Job, Kind::Job, JobSpec, JobStatus, defaults = defaults::job, validate = validation::job, {
+    fn validate_status(&self, old: &Self) -> Result<(), crate::api::Invalid> {
+        validation::job_status(self, old)
+    }
+});
 
 // ---------------------------------------------------------------- CronJob
 

@@ -129,6 +129,16 @@ fn job_spec(s: &mut JobSpec) {
         s.completion_mode = "NonIndexed".to_string();
     }
     s.suspend.get_or_insert(false);
+    // podFailurePolicy.rules[].onPodConditions[].status defaults to "True".
+    if let Some(rules) = s.pod_failure_policy.as_mut().and_then(|p| p.get_mut("rules")).and_then(|r| r.as_array_mut()) {
+        for rule in rules {
+            if let Some(conds) = rule.get_mut("onPodConditions").and_then(|c| c.as_array_mut()) {
+                for c in conds.iter_mut().filter_map(|c| c.as_object_mut()) {
+                    c.entry("status").or_insert_with(|| "True".into());
+                }
+            }
+        }
+    }
     template(&mut s.template);
 }
 
@@ -140,15 +150,20 @@ pub fn job(j: &mut Job) {
         j.metadata.labels = j.spec.template.metadata.labels.clone();
     }
     let uid = j.metadata.uid.clone();
-    if j.spec.manual_selector != Some(true) && !uid.is_empty() && j.spec.selector.is_none() {
-        let mut sel = LabelSelector::default();
-        sel.match_labels.insert(JOB_CONTROLLER_UID_LABEL.to_string(), uid.clone());
-        j.spec.selector = Some(sel);
+    if j.spec.manual_selector != Some(true) && !uid.is_empty() {
+        // `generateSelector`: labels the user set are kept; the selector gains the controller uid.
+        let name = j.metadata.name.clone();
         let labels = &mut j.spec.template.metadata.labels;
-        labels.insert(JOB_CONTROLLER_UID_LABEL.to_string(), uid.clone());
-        labels.insert(JOB_NAME_LABEL.to_string(), j.metadata.name.clone());
-        labels.insert(LEGACY_JOB_CONTROLLER_UID_LABEL.to_string(), uid);
-        labels.insert(LEGACY_JOB_NAME_LABEL.to_string(), j.metadata.name.clone());
+        for (k, v) in [
+            (LEGACY_JOB_NAME_LABEL, &name),
+            (LEGACY_JOB_CONTROLLER_UID_LABEL, &uid),
+            (JOB_NAME_LABEL, &name),
+            (JOB_CONTROLLER_UID_LABEL, &uid),
+        ] {
+            labels.entry(k.to_string()).or_insert_with(|| v.clone());
+        }
+        let sel = j.spec.selector.get_or_insert_with(LabelSelector::default);
+        sel.match_labels.entry(JOB_CONTROLLER_UID_LABEL.to_string()).or_insert(uid);
     }
 }
 

@@ -98,21 +98,24 @@ impl Kind {
         }
     }
 
-    /// Whether a manifest may spell this kind's apiVersion as `v`. Besides the
-    /// current version, the older spellings found in old manifests and tutorials
-    /// (`extensions/v1beta1`, `apps/v1beta1`, `apps/v1beta2`, `batch/v1beta1`,
-    /// `batch/v2alpha1`) are read and mapped to the current one.
-    pub fn accepts_api_version(self, v: &str) -> bool {
-        if v == self.api_version() {
-            return true;
-        }
+    /// Every apiVersion a manifest may use for this kind, current first. Besides
+    /// the current version, the older spellings found in old manifests and
+    /// tutorials (`extensions/v1beta1`, `apps/v1beta1`, `apps/v1beta2`,
+    /// `batch/v1beta1`, `batch/v2alpha1`) are read and mapped to the current one.
+    pub fn accepted_api_versions(self) -> &'static [&'static str] {
         match self {
-            Kind::Deployment => matches!(v, "extensions/v1beta1" | "apps/v1beta1" | "apps/v1beta2"),
-            Kind::DaemonSet | Kind::ReplicaSet => matches!(v, "extensions/v1beta1" | "apps/v1beta2"),
-            Kind::StatefulSet | Kind::ControllerRevision => matches!(v, "apps/v1beta1" | "apps/v1beta2"),
-            Kind::CronJob => matches!(v, "batch/v1beta1" | "batch/v2alpha1"),
-            _ => false,
+            Kind::Node | Kind::Pod | Kind::Service | Kind::PersistentVolumeClaim => &["v1"],
+            Kind::Deployment => &["apps/v1", "apps/v1beta2", "apps/v1beta1", "extensions/v1beta1"],
+            Kind::DaemonSet | Kind::ReplicaSet => &["apps/v1", "apps/v1beta2", "extensions/v1beta1"],
+            Kind::StatefulSet | Kind::ControllerRevision => &["apps/v1", "apps/v1beta2", "apps/v1beta1"],
+            Kind::Job => &["batch/v1"],
+            Kind::CronJob => &["batch/v1", "batch/v1beta1", "batch/v2alpha1"],
         }
+    }
+
+    /// Whether a manifest may spell this kind's apiVersion as `v` (one of [`Kind::accepted_api_versions`]).
+    pub fn accepts_api_version(self, v: &str) -> bool {
+        self.accepted_api_versions().contains(&v)
     }
 
     pub fn is_namespaced(self) -> bool {

@@ -7,8 +7,11 @@
 //! Layout: [`meta`] (ObjectMeta, owner references, time), [`kind`] (the kinds and
 //! their groups), [`quantity`] and [`intstr`] (resource quantities, int-or-percent),
 //! [`selector`], [`node_affinity`] and [`taint`] (matching), [`error`] (validation
-//! errors worded like the API server's).
+//! errors worded like the API server's), [`any`] (one type for every kind, decoded
+//! by `kind` + `apiVersion`) and [`manifest`] (multi-document YAML / JSON files
+//! with file, document and line in every error).
 
+pub mod any;
 pub mod apps;
 pub mod batch;
 pub mod defaults;
@@ -16,6 +19,7 @@ pub mod error;
 pub mod hash;
 pub mod intstr;
 pub mod kind;
+pub mod manifest;
 pub mod meta;
 pub mod names;
 pub mod node;
@@ -28,11 +32,13 @@ pub mod storage;
 pub mod taint;
 pub mod validation;
 
+pub use any::{AnyKind, AnyObject, FieldPath, ObjectError, PathSegment};
 pub use apps::{ControllerRevision, DaemonSet, Deployment, ReplicaSet, StatefulSet};
 pub use batch::{CronJob, Job};
 pub use error::{FieldError, FieldErrorKind, FieldErrors, Invalid};
 pub use intstr::IntOrString;
 pub use kind::Kind;
+pub use manifest::{load_manifests, parse_manifests, Manifest, ManifestError};
 pub use meta::{ObjectMeta, OwnerReference, StringMap, Time};
 pub use node::Node;
 pub use pod::{Pod, PodSpec, PodTemplateSpec};
@@ -68,6 +74,10 @@ pub trait Resource: Clone + Debug + PartialEq + Send + Sync + Serialize + Deseri
     /// Validate a create (`old == None`) or an update; every violation is listed.
     fn validate(&self, old: Option<&Self>) -> Result<(), Invalid>;
 
+    /// Validate a status-subresource write from `old` to `self` (counts, collisionCount monotonic, ...).
+    fn validate_status(&self, _old: &Self) -> Result<(), Invalid> {
+        Ok(())
+    }
     /// Whether an update from `old` to `self` increments `metadata.generation`
     /// (spec changes; Deployments also count annotation changes).
     fn bumps_generation(&self, old: &Self) -> bool {
