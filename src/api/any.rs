@@ -4,13 +4,13 @@
 //! in a typed part of an object (where the model has no verbatim `extra` map) is
 //! an error naming the field, its path and the fields that are allowed. Old
 //! apiVersion spellings are converted to the current one as the API server did
-//! when it served them ([`legacy`]).
+//! when it served them (`any/legacy.rs` has the table).
 
 mod legacy;
 
 use std::fmt;
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
 use super::{
@@ -19,7 +19,7 @@ use super::{
 };
 use crate::api::error::FieldError;
 
-pub use legacy::convert_legacy;
+pub use legacy::{convert_legacy, DEPRECATED_ROLLBACK_TO_ANNOTATION};
 
 /// Why a JSON value is not an object kwarp can read. Every variant knows the
 /// field it is about ([`ObjectError::field_path`]) so a caller holding the
@@ -245,9 +245,9 @@ macro_rules! any_object {
         )*
 
         /// Decodes `value` as `kind` (apiVersion already checked).
-        fn decode_as(kind: Kind, value: Value) -> Result<AnyObject> {
+        fn decode_as(kind: Kind, value: Value, track: Track) -> Result<AnyObject> {
             match kind {
-                $(Kind::$variant => decode::<$variant>(value).map(AnyObject::from),)*
+                $(Kind::$variant => decode::<$variant>(value, track).map(AnyObject::from),)*
             }
         }
     };
@@ -271,9 +271,21 @@ impl AnyObject {
     /// Decodes one Kubernetes object: checks `kind` and `apiVersion`, decodes
     /// strictly into the typed model, and converts old apiVersion spellings.
     pub fn from_json_value(value: Value) -> Result<AnyObject> {
+        Self::decode(value, Track::Paths)
+    }
+
+    /// [`AnyObject::from_json_value`] without tracking field paths: a decoding
+    /// error says what is wrong but not where (its path is the root). Faster, as
+    /// serde_path_to_error copies every map key it passes; for callers that can
+    /// decode again for the details when something fails, as the manifest reader does.
+    pub fn from_json_value_untracked(value: Value) -> Result<AnyObject> {
+        Self::decode(value, Track::Nothing)
+    }
+
+    fn decode(value: Value, track: Track) -> Result<AnyObject> {
         let (kind, api_version) = type_meta(&value)?;
         let api_version = api_version.to_owned();
-        let mut obj = decode_as(kind, value)?;
+        let mut obj = decode_as(kind, value, track)?;
         convert_legacy(&mut obj, &api_version)?;
         Ok(obj)
     }
@@ -304,6 +316,14 @@ impl AnyObject {
     /// One YAML document (no leading `---`).
     pub fn to_yaml(&self) -> String {
         serde_norway::to_string(self).expect("API objects always serialize to YAML")
+    }
+}
+
+/// Reads any object, as [`AnyObject::from_json_value`] does (the error loses its
+/// structure: it becomes the deserializer's message).
+impl<'de> Deserialize<'de> for AnyObject {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        AnyObject::from_json_value(Value::deserialize(d)?).map_err(serde::de::Error::custom)
     }
 }
 
@@ -345,7 +365,19 @@ pub fn json_type(v: &Value) -> &'static str {
     }
 }
 
-fn decode<T: Resource>(value: Value) -> Result<T> {
+/// Whether decoding records the path to a failing field (serde_path_to_error
+/// captures every map key on the way, which costs an allocation per key).
+#[derive(Clone, Copy, Debug)]
+enum Track {
+    Paths,
+    Nothing,
+}
+
+fn decode<T: Resource>(value: Value, track: Track) -> Result<T> {
+    if let Track::Nothing = track {
+        return T::deserialize(value)
+            .map_err(|e| ObjectError::InvalidValue { path: FieldPath::root(), message: e.to_string() });
+    }
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = FieldPath::from_serde(e.path());
         let message = e.into_inner().to_string();
@@ -431,6 +463,14 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn any_object_is_a_serde_type() {
+        let obj: AnyObject = serde_norway::from_str("apiVersion: v1\nkind: Node\nmetadata: {name: n}\n").unwrap();
+        assert_eq!(obj.kind(), Kind::Node);
+        let err = serde_json::from_str::<AnyObject>(r#"{"apiVersion": "v1", "kind": "Node", "spec": 1}"#).unwrap_err();
+        assert!(err.to_string().starts_with("spec: invalid type: integer `1`, expected struct NodeSpec"), "{err}");
     }
 
     #[test]

@@ -11,17 +11,25 @@
 //! 0-based index in a List's `items` (as in the path `items[3]`), and `line` and
 //! `column` count from 1 in the original file — later documents included. Error
 //! messages read `file:line:column (2nd document): field.path: what is wrong`.
-//! Empty documents (only `---`, comments or `null`) are skipped.
+//! Empty documents (only `---`, comments or `null`) are skipped, but counted.
+//!
+//! Cost: objects are decoded without tracking field paths; only a failing one is
+//! read again and decoded with paths, and only then is its source walked for the
+//! line (`locate`). Document start lines come from a line scanner checked against
+//! the parser's document count. YAML anchors, aliases and merge keys (`<<`) work
+//! as in Kubernetes; a document with a merge key is read a second time to expand it.
 
 mod locate;
 
+use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use self::locate::LineCol;
 use super::any::{raw_type_meta, FieldPath, ObjectError, PathSegment};
@@ -145,6 +153,14 @@ pub fn to_json_list<'a>(objects: impl IntoIterator<Item = &'a AnyObject>) -> Str
     out
 }
 
+// ------------------------------------------------------------------ decoding
+
+/// Decodes an object without tracking field paths; only when that fails is the
+/// value read again (`again`) and decoded with paths, for a precise error.
+fn decode(value: Value, again: impl FnOnce() -> Value) -> std::result::Result<AnyObject, ObjectError> {
+    AnyObject::from_json_value_untracked(value).or_else(|_| AnyObject::from_json_value(again()))
+}
+
 // ------------------------------------------------------------------ YAML
 
 fn parse_yaml(file: &str, text: &str) -> Result<Vec<Manifest>> {
@@ -155,22 +171,27 @@ fn parse_yaml(file: &str, text: &str) -> Result<Vec<Manifest>> {
     for (i, de) in serde_norway::Deserializer::from_str(text).enumerate() {
         documents = i + 1;
         let at = |(line, column): LineCol| Location { file: file.clone(), document: i + 1, item: None, line, column };
-        let value = Value::deserialize(de).map_err(|e| {
-            let pos = e.location().map_or((starts.get(i).copied().unwrap_or(1), 1), |l| (l.line(), l.column()));
+        let start = starts.get(i).copied().unwrap_or(1);
+        let yaml_error = |e: serde_norway::Error| {
+            let pos = e.location().map_or((start, 1), |l| (l.line(), l.column()));
             let message = e.to_string().replacen(&format!(" at line {} column {}", pos.0, pos.1), "", 1);
             ManifestError::Yaml { at: at(pos), message }
-        })?;
+        };
+        let doc = YamlDocument { text, index: i, start };
+        let mut value = Value::deserialize(de).map_err(yaml_error)?;
         if value.is_null() {
             continue;
         }
-        let doc = YamlDocument { text, index: i, start: starts.get(i).copied().unwrap_or(1) };
+        if has_merge_key(&value) {
+            value = doc.merged_value().map_err(yaml_error)?;
+        }
         let object_error = |item: Option<usize>, error: ObjectError| {
             let pos = doc.locate(&item_path(item, &error.field_path())).unwrap_or((doc.start, 1));
             ManifestError::Object { at: Location { item, ..at(pos) }, error }
         };
         match list_info(&value).map_err(|e| object_error(None, e))? {
             None => {
-                let object = AnyObject::from_json_value(value).map_err(|e| object_error(None, e))?;
+                let object = decode(value, || doc.value()).map_err(|e| object_error(None, e))?;
                 out.push(Manifest { object, document: i + 1, item: None, line: doc.start });
             }
             Some(info) => {
@@ -179,7 +200,12 @@ fn parse_yaml(file: &str, text: &str) -> Result<Vec<Manifest>> {
                 let lines = doc.item_lines(items.len());
                 for (n, mut item) in items.into_iter().enumerate() {
                     info.fill_type_meta(&mut item);
-                    let object = AnyObject::from_json_value(item).map_err(|e| object_error(Some(n), e))?;
+                    let again = || {
+                        let mut item = doc.value()["items"][n].take();
+                        info.fill_type_meta(&mut item);
+                        item
+                    };
+                    let object = decode(item, again).map_err(|e| object_error(Some(n), e))?;
                     out.push(Manifest { object, document: i + 1, item: Some(n), line: lines[n] });
                 }
             }
@@ -204,6 +230,25 @@ struct YamlDocument<'a> {
 }
 
 impl YamlDocument<'_> {
+    /// The document read again (it parsed once, so it parses again).
+    fn value(&self) -> Value {
+        let de = serde_norway::Deserializer::from_str(self.text).nth(self.index).expect("the document exists");
+        let value = Value::deserialize(de).expect("the document parsed before");
+        if has_merge_key(&value) {
+            self.merged_value().expect("the document merged before")
+        } else {
+            value
+        }
+    }
+
+    /// The document with its merge keys (`<<: *defaults`) expanded, as YAML 1.1 and Kubernetes do.
+    fn merged_value(&self) -> std::result::Result<Value, serde_norway::Error> {
+        let de = serde_norway::Deserializer::from_str(self.text).nth(self.index).expect("the document exists");
+        let mut yaml = serde_norway::Value::deserialize(de)?;
+        yaml.apply_merge()?;
+        serde_json::to_value(yaml).map_err(serde::de::Error::custom)
+    }
+
     fn locate(&self, path: &[PathSegment]) -> Option<LineCol> {
         locate::yaml(self.text, self.index, path)
     }
@@ -218,6 +263,15 @@ impl YamlDocument<'_> {
         let Some(first) = self.locate(&item(0)) else { return vec![self.start; n] };
         locate::yaml_block_sequence_lines(self.text, first, n)
             .unwrap_or_else(|| (0..n).map(|k| self.locate(&item(k)).map_or(self.start, |p| p.0)).collect())
+    }
+}
+
+/// Whether a `<<` key appears anywhere (rare: only then is the document read again to merge).
+fn has_merge_key(v: &Value) -> bool {
+    match v {
+        Value::Object(m) => m.contains_key("<<") || m.values().any(has_merge_key),
+        Value::Array(a) => a.iter().any(has_merge_key),
+        _ => false,
     }
 }
 
@@ -236,12 +290,7 @@ fn item_path(item: Option<usize>, path: &FieldPath) -> Vec<PathSegment> {
 
 fn parse_json(file: &str, text: &str) -> Result<Vec<Manifest>> {
     let file: Arc<str> = file.into();
-    #[derive(Deserialize)]
-    struct RawList<'a> {
-        #[serde(borrow)]
-        items: Vec<&'a RawValue>,
-    }
-
+    let lines = locate::LineIndex::new(text);
     let mut out = Vec::new();
     let stream = serde_json::Deserializer::from_str(text).into_iter::<&RawValue>();
     for (i, raw) in stream.enumerate() {
@@ -252,31 +301,57 @@ fn parse_json(file: &str, text: &str) -> Result<Vec<Manifest>> {
             let message = e.to_string().replacen(&format!(" at line {} column {}", pos.0, pos.1), "", 1);
             ManifestError::Json { at: at(pos), message }
         })?;
-        let base = locate::line_col(text, raw.get().as_ptr() as usize - text.as_ptr() as usize);
         let object_error = |item: Option<usize>, raw: &RawValue, error: ObjectError| {
             let rel = locate::json(raw.get(), error.field_path().segments()).unwrap_or((1, 1));
-            let item_base = locate::line_col(text, raw.get().as_ptr() as usize - text.as_ptr() as usize);
-            ManifestError::Object { at: Location { item, ..at(locate::offset_by(item_base, rel)) }, error }
-        };
-        let value: Value = serde_json::from_str(raw.get()).expect("a RawValue is valid JSON");
-        match list_info(&value).map_err(|e| object_error(None, raw, e))? {
-            None => {
-                let object = AnyObject::from_json_value(value).map_err(|e| object_error(None, raw, e))?;
-                out.push(Manifest { object, document, item: None, line: base.0 });
+            ManifestError::Object {
+                at: Location { item, ..at(locate::offset_by(lines.position_of(raw.get()), rel)) },
+                error,
             }
-            Some(info) => {
-                let list: RawList<'_> = serde_json::from_str(raw.get()).expect("list_info checked the shape");
-                for (n, item_raw) in list.items.into_iter().enumerate() {
-                    let mut item: Value = serde_json::from_str(item_raw.get()).expect("a RawValue is valid JSON");
-                    info.fill_type_meta(&mut item);
-                    let object = AnyObject::from_json_value(item).map_err(|e| object_error(Some(n), item_raw, e))?;
-                    let line = locate::line_col(text, item_raw.get().as_ptr() as usize - text.as_ptr() as usize).0;
-                    out.push(Manifest { object, document, item: Some(n), line });
+        };
+        let parse = |raw: &RawValue| -> Value { serde_json::from_str(raw.get()).expect("a RawValue is valid JSON") };
+        match json_list(raw).map_err(|e| object_error(None, raw, e))? {
+            None => {
+                let object = decode(parse(raw), || parse(raw)).map_err(|e| object_error(None, raw, e))?;
+                out.push(Manifest { object, document, item: None, line: lines.position_of(raw.get()).0 });
+            }
+            Some((info, items)) => {
+                for (n, item_raw) in items.into_iter().enumerate() {
+                    let read = || {
+                        let mut item = parse(item_raw);
+                        info.fill_type_meta(&mut item);
+                        item
+                    };
+                    let object = decode(read(), read).map_err(|e| object_error(Some(n), item_raw, e))?;
+                    out.push(Manifest { object, document, item: Some(n), line: lines.position_of(item_raw.get()).0 });
                 }
             }
         }
     }
     Ok(out)
+}
+
+/// The items of a JSON List, found without building the whole List as a value:
+/// only its top-level fields are read, each kept as raw text.
+fn json_list(raw: &RawValue) -> std::result::Result<Option<(ListInfo, Vec<&RawValue>)>, ObjectError> {
+    // Not a map: not a List (decoding the object will say what it is).
+    let Ok(fields) = serde_json::from_str::<BTreeMap<Cow<'_, str>, &RawValue>>(raw.get()) else { return Ok(None) };
+    let parse = |v: &RawValue| -> Value { serde_json::from_str(v.get()).expect("a RawValue is valid JSON") };
+    // The List's shape in small: type fields as values, an `items` array as `[]`, anything else as null.
+    let shape: Map<String, Value> = fields
+        .iter()
+        .map(|(k, v)| {
+            let value = match k.as_ref() {
+                "apiVersion" | "kind" => parse(v),
+                "items" if v.get().trim_start().starts_with('[') => Value::Array(Vec::new()),
+                "items" => parse(v),
+                _ => Value::Null,
+            };
+            (k.to_string(), value)
+        })
+        .collect();
+    let Some(info) = list_info(&Value::Object(shape))? else { return Ok(None) };
+    let items = serde_json::from_str(fields["items"].get()).expect("list_info checked that items is an array");
+    Ok(Some((info, items)))
 }
 
 // ------------------------------------------------------------------ Lists
@@ -360,6 +435,16 @@ mod tests {
             err.to_string(),
             "l.json:4:13 (1st document, items[1]): spec.unschedulable: invalid type: string \"yes\", expected a boolean"
         );
+    }
+
+    #[test]
+    fn anchors_aliases_and_merge_keys_expand() {
+        let text = "apiVersion: v1\nkind: Node\nmetadata:\n  name: n\n  labels: &common\n    zone: a\n  annotations:\n    <<: *common\n    owner: me\n";
+        let got = parse_manifests("m.yaml", text).unwrap();
+        let meta = got[0].object.meta();
+        assert_eq!(meta.labels.get("zone").map(String::as_str), Some("a"));
+        assert_eq!(meta.annotations.len(), 2, "{:?}", meta.annotations);
+        assert_eq!(meta.annotations.get("zone").map(String::as_str), Some("a"));
     }
 
     #[test]

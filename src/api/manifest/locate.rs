@@ -43,12 +43,30 @@ pub(super) fn json(raw: &str, path: &[PathSegment]) -> Option<LineCol> {
     Some((err.line(), err.column().saturating_sub(back).max(1)))
 }
 
-/// Line and column of byte `offset` of `text`.
-pub(super) fn line_col(text: &str, offset: usize) -> LineCol {
-    let before = &text[..offset];
-    let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    (line, before[line_start..].chars().count() + 1)
+/// Line starts of a text, for turning byte offsets into lines and columns in O(log n).
+pub(super) struct LineIndex<'a> {
+    text: &'a str,
+    /// Byte offset of every line's first character; `starts[0] == 0`.
+    starts: Vec<usize>,
+}
+
+impl<'a> LineIndex<'a> {
+    pub(super) fn new(text: &'a str) -> Self {
+        let starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
+        LineIndex { text, starts }
+    }
+
+    /// Line and column of byte `offset`.
+    pub(super) fn line_col(&self, offset: usize) -> LineCol {
+        let line = self.starts.partition_point(|&s| s <= offset);
+        let start = self.starts[line - 1];
+        (line, self.text[start..offset].chars().count() + 1)
+    }
+
+    /// Line and column where `part`, a slice of the indexed text, begins.
+    pub(super) fn position_of(&self, part: &str) -> LineCol {
+        self.line_col(part.as_ptr() as usize - self.text.as_ptr() as usize)
+    }
 }
 
 /// Adds a position found inside a value that starts at `base` in the file.
@@ -305,7 +323,10 @@ mod tests {
         assert_eq!(json(raw, &[key("spec"), key("replicas")]).map(|p| p.0), Some(3));
         assert_eq!(offset_by((10, 5), (1, 3)), (10, 7));
         assert_eq!(offset_by((10, 5), (2, 3)), (11, 3));
-        assert_eq!(line_col("ab\ncd", 4), (2, 2));
+        let text = "ab\ncd\n\nx";
+        let index = LineIndex::new(text);
+        assert_eq!([0, 2, 3, 4, 7].map(|o| index.line_col(o)), [(1, 1), (1, 3), (2, 1), (2, 2), (4, 1)]);
+        assert_eq!(index.position_of(&text[4..]), (2, 2));
     }
 
     #[test]
