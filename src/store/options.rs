@@ -23,7 +23,7 @@ impl Default for StoreOptions {
 /// Filters of a LIST (and of nothing else: watches deliver every event of a kind).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ListOptions {
-    /// Only this namespace (`None`: all namespaces).
+    /// Only this namespace (`None` or `Some("")`, client-go's `NamespaceAll`: all namespaces).
     pub namespace: Option<String>,
     /// Only objects whose labels match.
     pub label_selector: Option<Selector>,
@@ -52,7 +52,7 @@ impl ListOptions {
     pub(crate) fn matches<T: Resource>(&self, obj: &T) -> bool {
         let meta = obj.meta();
         if let Some(ns) = &self.namespace {
-            if T::KIND.is_namespaced() && meta.namespace != *ns {
+            if !ns.is_empty() && T::KIND.is_namespaced() && meta.namespace != *ns {
                 return false;
             }
         }

@@ -288,6 +288,7 @@ fn list_filters_by_namespace_labels_and_node_and_sorts_by_key() {
     let keys = |o: &ListOptions| -> Vec<String> { s.list::<Pod>(o).items.iter().map(|p| p.metadata.key()).collect() };
     assert_eq!(keys(&ListOptions::all()), vec!["a/p1", "a/p2", "a/p3", "b/p1"]);
     assert_eq!(keys(&ListOptions::all().in_namespace("a")), vec!["a/p1", "a/p2", "a/p3"]);
+    assert_eq!(keys(&ListOptions::all().in_namespace("")).len(), 4, "\"\" is NamespaceAll");
     let web =
         Selector::from_requirements(vec![Requirement::new("app", SelectorOp::Equals, vec!["web".into()]).unwrap()]);
     assert_eq!(keys(&ListOptions::all().with_labels(web.clone())), vec!["a/p2", "a/p3", "b/p1"]);
