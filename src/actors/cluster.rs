@@ -125,10 +125,7 @@ impl std::fmt::Debug for RuntimeBuilder {
 impl RuntimeBuilder {
     pub fn new(config: RuntimeConfig) -> Self {
         let clock = ClockDriver::new(config.clock);
-        let store = Store::new(
-            clock.clock(),
-            StoreOptions { seed: config.seed, history_limit: config.history_limit, ..StoreOptions::default() },
-        );
+        let store = Store::new(clock.clock(), StoreOptions { seed: config.seed, history_limit: config.history_limit });
         let informers =
             Arc::new(SharedInformerFactory::with_shards(store.client("informers"), config.informer_shards.max(1)));
         RuntimeBuilder { config, clock, store, informers, components: Vec::new() }
