@@ -329,14 +329,11 @@ pub fn fit_error_message(total_nodes: usize, diagnosis: &Diagnosis<'_>) -> Strin
     format!("0/{total_nodes} nodes are available: {}.", parts.join(", "))
 }
 
-/// Total score of each feasible node: least-allocated + 3 × normalized PreferNoSchedule score.
-/// `feasible` holds (least-allocated, intolerable PreferNoSchedule count) per node.
-pub fn total_scores(feasible: &[(i64, i64)]) -> impl Iterator<Item = i64> + '_ {
-    let max = feasible.iter().map(|f| f.1).max().unwrap_or(0);
-    feasible.iter().map(move |&(la, count)| {
-        let taint = if max == 0 { 100 } else { 100 - count * 100 / max };
-        la + TAINT_SCORE_WEIGHT * taint
-    })
+/// A feasible node's total score: least-allocated + 3 × its normalized PreferNoSchedule score
+/// (`max_count` = the most untolerated PreferNoSchedule taints on any feasible node).
+pub fn total_score(least_allocated: i64, count: i64, max_count: i64) -> i64 {
+    let taint = if max_count == 0 { 100 } else { 100 - count * 100 / max_count };
+    least_allocated + TAINT_SCORE_WEIGHT * taint
 }
 
 /// kube-scheduler's `numFeasibleNodesToFind`: all nodes below 100 (or at 100%); otherwise
@@ -581,6 +578,8 @@ mod tests {
     #[test]
     fn prefer_no_schedule_lowers_the_score() {
         let feasible = [(50, 0), (60, 2), (40, 1)];
-        assert_eq!(total_scores(&feasible).collect::<Vec<_>>(), vec![350, 60, 190]);
+        let scores: Vec<i64> = feasible.iter().map(|&(la, n)| total_score(la, n, 2)).collect();
+        assert_eq!(scores, vec![350, 60, 190]);
+        assert_eq!(total_score(50, 0, 0), 350);
     }
 }

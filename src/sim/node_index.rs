@@ -22,6 +22,9 @@ use crate::api::Node;
 #[derive(Debug)]
 pub(crate) struct Slot {
     pub name: Arc<str>,
+    /// The name's first 16 bytes, big-endian, zero-padded: orders like the name
+    /// whenever two prefixes differ, without a trip to the heap.
+    name_prefix: u128,
     /// `None`: the node does not exist (the slot only holds usage).
     pub fit: Option<NodeFit>,
     pub used: Usage,
@@ -43,6 +46,15 @@ impl NodeIndex {
         self.live
     }
 
+    /// Slot `a`'s node name sorts before slot `b`'s.
+    pub fn name_lt(&self, a: u32, b: u32) -> bool {
+        let (a, b) = (&self.slots[a as usize], &self.slots[b as usize]);
+        match a.name_prefix.cmp(&b.name_prefix) {
+            std::cmp::Ordering::Equal => a.name < b.name,
+            o => o.is_lt(),
+        }
+    }
+
     pub fn get(&self, name: &str) -> Option<u32> {
         self.by_name.get(name).copied()
     }
@@ -52,7 +64,15 @@ impl NodeIndex {
             return i;
         }
         let name: Arc<str> = Arc::from(name);
-        let slot = Slot { name: Arc::clone(&name), fit: None, used: Usage::default() };
+        let mut prefix = [0u8; 16];
+        let n = name.len().min(16);
+        prefix[..n].copy_from_slice(&name.as_bytes()[..n]);
+        let slot = Slot {
+            name: Arc::clone(&name),
+            name_prefix: u128::from_be_bytes(prefix),
+            fit: None,
+            used: Usage::default(),
+        };
         let i = match self.free.pop() {
             Some(i) => {
                 self.slots[i as usize] = slot;
@@ -136,8 +156,16 @@ mod tests {
         assert_eq!(ix.get("a"), None);
         assert!(ix.upsert(node("b")));
         assert_eq!(ix.get("b"), Some(a), "freed slot reused");
+        assert!(ix.name_lt(a, ghost) && !ix.name_lt(ghost, a), "\"b\" < \"ghost\"");
         ix.sub_usage(ghost, &r);
         assert_eq!(ix.get("ghost"), None);
         assert_eq!(ix.live(), 1);
+        for (x, y) in [("node-0000000000001", "node-0000000000002"), ("a", "a-"), ("node-9", "node-10")] {
+            let (i, j) = (ix.upsert(node(x)), ix.upsert(node(y)));
+            assert!(i && j);
+            let (i, j) = (ix.get(x).unwrap(), ix.get(y).unwrap());
+            assert_eq!(ix.name_lt(i, j), x < y, "{x} < {y}");
+            assert_eq!(ix.name_lt(j, i), y < x, "{y} < {x}");
+        }
     }
 }

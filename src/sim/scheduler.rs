@@ -41,7 +41,7 @@ use hdrhistogram::Histogram;
 use parking_lot::{Mutex, RwLock};
 use serde::{Deserialize, Serialize};
 
-use super::fit::{fit_error_message, num_feasible_nodes_to_find, total_scores, Diagnosis, PodFit, PodRequest, Reason};
+use super::fit::{fit_error_message, num_feasible_nodes_to_find, total_score, Diagnosis, PodFit, PodRequest, Reason};
 use super::latency::serde_duration;
 use super::node_index::NodeIndex;
 use super::{histogram, ConfigError};
@@ -149,6 +149,8 @@ struct State {
     pending: HashMap<ItemId, Attempts, FixedState>,
     /// Pods waiting for a cluster change, retried in id order.
     parked: BTreeSet<ItemId>,
+    /// Feasible (slot, least-allocated, PreferNoSchedule count) of the current cycle, reused.
+    scratch: Vec<(u32, i64, i64)>,
 }
 
 enum Decision {
@@ -401,21 +403,24 @@ impl Scheduler {
             let to_find = num_feasible_nodes_to_find(total, self.config.percentage_of_nodes_to_score);
             let n = st.nodes.slots.len();
             let start = if n == 0 { 0 } else { st.nodes.next_start % n };
-            let mut feasible: Vec<(u32, (i64, i64))> = Vec::new();
+            let mut feasible = std::mem::take(&mut st.scratch);
+            feasible.clear();
             let mut processed = n;
             let mut examined = 0u64;
-            for k in 0..n {
+            for (k, i) in (start..n).chain(0..start).enumerate() {
                 if feasible.len() >= to_find {
                     processed = k;
                     break;
                 }
-                let i = (start + k) % n;
                 let s = &st.nodes.slots[i];
                 let Some(nf) = &s.fit else { continue };
                 examined += 1;
                 match fit.filter(nf, &s.used) {
-                    None => feasible
-                        .push((i as u32, (fit.least_allocated(nf, &s.used), fit.intolerable_prefer_no_schedule(nf)))),
+                    None => feasible.push((
+                        i as u32,
+                        fit.least_allocated(nf, &s.used),
+                        fit.intolerable_prefer_no_schedule(nf),
+                    )),
                     Some(f) => f.reasons().for_each(|r| *diagnosis.entry(r).or_default() += 1),
                 }
             }
@@ -423,18 +428,18 @@ impl Scheduler {
             if n > 0 {
                 st.nodes.next_start = (start + processed) % n;
             }
-            let scores: Vec<(i64, i64)> = feasible.iter().map(|f| f.1).collect();
-            for (score, &(i, _)) in total_scores(&scores).zip(&feasible) {
+            let max_prefer = feasible.iter().map(|f| f.2).max().unwrap_or(0);
+            for &(i, la, prefer) in &feasible {
+                let score = total_score(la, prefer, max_prefer);
                 let better = match best {
                     None => true,
-                    Some((b, j)) => {
-                        score > b || (score == b && st.nodes.slots[i as usize].name < st.nodes.slots[j as usize].name)
-                    }
+                    Some((b, j)) => score > b || (score == b && st.nodes.name_lt(i, j)),
                 };
                 if better {
                     best = Some((score, i));
                 }
             }
+            st.scratch = feasible;
         }
         match best {
             Some((_, slot)) => {
