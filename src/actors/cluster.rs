@@ -223,6 +223,25 @@ impl Runtime {
         self.with_host(|h| h.wait_quiescent());
     }
 
+    /// Runs `writes` (a load generator's step) with the system held still: in
+    /// virtual mode the system settles first and no component runs until the
+    /// writes are done, then the components with ready work are scheduled in a
+    /// fixed order — so a seeded single-threaded run is reproducible. In real
+    /// mode the system keeps running, as a real cluster would.
+    pub fn exclusive<R>(&self, writes: impl FnOnce() -> R) -> R {
+        if self.clock.mode() == ClockMode::Real {
+            return writes();
+        }
+        self.settle();
+        self.with_host(Host::pause);
+        let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(writes));
+        self.with_host(Host::resume);
+        match out {
+            Ok(r) => r,
+            Err(p) => std::panic::resume_unwind(p),
+        }
+    }
+
     /// Lets `d` of cluster time pass, processing everything due in it.
     pub fn run_for(&self, d: Duration) {
         let _ = self.run_until(|| false, d);

@@ -37,6 +37,9 @@ pub(crate) struct HostShared {
     pub max_mailbox_depth: AtomicUsize,
     /// Panics caught at the component level (controllers catch their own per key).
     pub panics: AtomicU64,
+    /// While set, wakers schedule nothing (the work stays visible to `has_ready_work`);
+    /// `Host::resume` then schedules every ready component in a fixed order.
+    pub paused: AtomicBool,
     idle: Mutex<()>,
     idle_cv: Condvar,
 }
@@ -87,6 +90,9 @@ pub(crate) struct Hosted {
 impl Hosted {
     /// Schedules one idle slot, if any; returns whether one was scheduled.
     fn wake_one(&self) -> bool {
+        if self.shared.paused.load(Ordering::SeqCst) {
+            return false;
+        }
         for slot in &self.slots {
             if slot.scheduled.compare_exchange(false, true, Ordering::SeqCst, Ordering::SeqCst).is_ok() {
                 schedule(slot, &self.shared);
@@ -247,6 +253,17 @@ impl Host {
         let host = Host { shared, hosted, system: Some(system), thread: Some(thread) };
         host.wake_ready();
         host
+    }
+
+    /// Stops dispatching: wake-ups are held back until [`resume`](Self::resume).
+    pub fn pause(&self) {
+        self.shared.paused.store(true, Ordering::SeqCst);
+    }
+
+    /// Dispatches again, scheduling ready components in the order they were hosted.
+    pub fn resume(&self) {
+        self.shared.paused.store(false, Ordering::SeqCst);
+        self.wake_ready();
     }
 
     /// Schedules every component that has ready work (a missed wake-up cannot stall the system).
