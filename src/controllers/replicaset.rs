@@ -5,7 +5,9 @@
 //! 2. `needs_sync` = expectations satisfied — checked **before** reading pods,
 //!    so a pod that appears after the check cannot cause a double create;
 //! 3. candidates = active pods it controls (owner index) + active orphans of
-//!    its namespace (an index of orphans); claim them (adopt / release);
+//!    its namespace (an index of orphans); claim them (adopt / release). What
+//!    a sync derives from the pods it controls is memoized per RS until a pod
+//!    event for it arrives (`memo`): a sync with nothing new reads no pod;
 //! 4. if `needs_sync` and not being deleted: create or delete (pure
 //!    [`util::scale`], at most [`util::BURST_REPLICAS`] per sync, slow-start
 //!    creates, ActivePodsWithRanks victims);
@@ -389,7 +391,7 @@ impl Claimed<'_> {
     fn counts(&self, rs: &ReplicaSet, now: Time) -> PodCounts {
         let min_ready = rs.spec.min_ready_seconds.unwrap_or(0);
         let adopted = PodCounts::of(self.adopted.iter().map(|(f, _)| *f), min_ready, now);
-        self.memo.counts(min_ready, now).plus(adopted)
+        self.memo.counts(now).plus(adopted)
     }
 
     fn pods(&self) -> Vec<Arc<Pod>> {

@@ -41,9 +41,15 @@ pub(super) struct Memo {
     pub selector: Selector,
     /// Every selector requirement holds for any superset of the template labels.
     pub implied: bool,
+    /// The RS's minReadySeconds (part of its spec, so of `generation`).
+    min_ready: i32,
     /// Pods the RS controls (active or not), as the owner index listed them.
     pub pods: Vec<Arc<Pod>>,
     pub facts: Vec<PodFacts>,
+    /// Facts by pod allocation, and the refresh that last saw it. Holds only
+    /// pods in `pods`, whose `Arc`s keep the addresses from being reused.
+    known: HashMap<usize, (PodFacts, u32), FixedState>,
+    refreshes: u32,
     /// Aggregates over `facts`, so a steady sync is O(log pods).
     summary: Summary,
 }
@@ -54,14 +60,15 @@ struct Summary {
     claimed: usize,
     fully_labeled: i32,
     ready: i32,
-    /// Ready times of the ready claimed pods that have one, ascending.
+    /// Ready times of the ready claimed pods that have one, ascending (only
+    /// kept with minReadySeconds > 0).
     ready_since: Vec<Time>,
     /// Active pods it controls but no longer selects.
     releases: usize,
 }
 
 impl Summary {
-    fn of(facts: &[PodFacts]) -> Self {
+    fn of(facts: &[PodFacts], keep_times: bool) -> Self {
         let mut s = Summary::default();
         for f in facts.iter().filter(|f| f.active) {
             if !f.selected {
@@ -71,7 +78,9 @@ impl Summary {
             s.claimed += 1;
             s.fully_labeled += i32::from(f.fully_labeled);
             s.ready += i32::from(f.ready);
-            s.ready_since.extend(f.ready_since.filter(|_| f.ready));
+            if keep_times {
+                s.ready_since.extend(f.ready_since.filter(|_| f.ready));
+            }
         }
         s.ready_since.sort_unstable();
         s
@@ -86,8 +95,11 @@ impl Memo {
             version: None,
             selector,
             implied,
+            min_ready: rs.spec.min_ready_seconds.unwrap_or(0),
             pods: Vec::new(),
             facts: Vec::new(),
+            known: HashMap::default(),
+            refreshes: 0,
             summary: Summary::default(),
         }
     }
@@ -108,17 +120,25 @@ impl Memo {
         if self.version == Some(version) {
             return;
         }
-        // The old `pods` are alive until replaced: no address in `known` can be reused meanwhile.
-        let known: HashMap<usize, PodFacts, FixedState> =
-            self.pods.iter().zip(&self.facts).map(|(p, f)| (Arc::as_ptr(p) as usize, *f)).collect();
+        // The old `pods` stay alive until replaced: no address in `known` can be reused meanwhile.
         let pods = list();
-        let facts = pods
-            .iter()
-            .map(|p| known.get(&(Arc::as_ptr(p) as usize)).copied().unwrap_or_else(|| self.facts_of(p, template)))
-            .collect();
+        self.refreshes = self.refreshes.wrapping_add(1);
+        let (refresh, selector, implied) = (self.refreshes, &self.selector, self.implied);
+        let mut facts = Vec::with_capacity(pods.len());
+        for p in &pods {
+            let entry = self
+                .known
+                .entry(Arc::as_ptr(p) as usize)
+                .or_insert_with(|| (PodFacts::of(p, template, selector, implied), refresh));
+            entry.1 = refresh;
+            facts.push(entry.0);
+        }
+        if self.known.len() > pods.len() {
+            self.known.retain(|_, e| e.1 == refresh);
+        }
+        self.summary = Summary::of(&facts, self.min_ready > 0);
         self.facts = facts;
         self.pods = pods;
-        self.summary = Summary::of(&self.facts);
         self.version = Some(version);
     }
 
@@ -134,8 +154,8 @@ impl Memo {
 
     /// The status counts over its claimed pods, availability judged at `now`
     /// (equal to [`PodCounts::of`] over [`claimed`](Self::claimed)).
-    pub fn counts(&self, min_ready_seconds: i32, now: Time) -> PodCounts {
-        let s = &self.summary;
+    pub fn counts(&self, now: Time) -> PodCounts {
+        let (s, min_ready_seconds) = (&self.summary, self.min_ready);
         let available = if min_ready_seconds <= 0 {
             s.ready
         } else {
@@ -229,18 +249,19 @@ mod tests {
 
     #[test]
     fn summary_counts_equal_counting_the_claimed_pods() {
-        let r = rs();
-        let mut m = memo(&r);
         let all = pods(200);
-        m.refresh(1, || all.clone(), &r.spec.template.metadata.labels);
-        assert_eq!(m.claimed().count(), m.claimed_len());
-        let releases = m.pods.iter().zip(&m.facts).filter(|(_, f)| f.active && !f.selected).count();
-        assert_eq!(m.releases(), releases);
         for min_ready in [0, 1, 30, 500] {
+            let mut r = rs();
+            r.spec.min_ready_seconds = Some(min_ready);
+            let mut m = memo(&r);
+            m.refresh(1, || all.clone(), &r.spec.template.metadata.labels);
+            assert_eq!(m.claimed().count(), m.claimed_len());
+            let releases = m.pods.iter().zip(&m.facts).filter(|(_, f)| f.active && !f.selected).count();
+            assert_eq!(m.releases(), releases);
             for now in [0, 50, 150, 199, 200, 201, 10_000] {
                 let now = Time::from_secs(now);
                 let want = PodCounts::of(m.claimed().map(|(_, f)| f), min_ready, now);
-                assert_eq!(m.counts(min_ready, now), want, "min_ready {min_ready}, now {now:?}");
+                assert_eq!(m.counts(now), want, "min_ready {min_ready}, now {now:?}");
             }
         }
     }
@@ -266,6 +287,9 @@ mod tests {
         m.refresh(4, || list(&changed), &r.spec.template.metadata.labels);
         assert_eq!(lists.get(), 2);
         assert!(!m.facts[1].ready);
+        assert_eq!(m.known.len(), 10, "the replaced pod's entry is gone");
+        m.refresh(5, || list(&changed[..4].to_vec()), &r.spec.template.metadata.labels);
+        assert_eq!((m.pods.len(), m.known.len()), (4, 4));
         assert!(m.fits(&r));
         let mut r2 = r.clone();
         r2.metadata.generation = 2;
