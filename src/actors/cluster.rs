@@ -262,10 +262,16 @@ impl Runtime {
                 }
                 match vc.next_deadline() {
                     Some(t) if t <= deadline => {
+                        // Timers fire on this thread; what they make ready is
+                        // dispatched afterwards, in a fixed order.
+                        self.with_host(Host::pause);
                         vc.advance_to_next();
+                        self.with_host(Host::resume);
                     }
                     _ => {
+                        self.with_host(Host::pause);
                         vc.advance_to(deadline);
+                        self.with_host(Host::resume);
                         self.settle();
                         return if done() {
                             Ok(duration_between(start, clock.now()))

@@ -181,7 +181,10 @@ impl Handler<Run> for Worker {
 /// The running actix system: arbiters (threads) and the hosted components.
 pub(crate) struct Host {
     pub shared: Arc<HostShared>,
-    pub hosted: Vec<Arc<Hosted>>,
+    pub hosted: Arc<Vec<Arc<Hosted>>>,
+    /// The first arbiter: hand-offs from the coordinator run there, so that on
+    /// one thread every `Run` is sent from that thread, in a fixed order.
+    first: ArbiterHandle,
     system: Option<actix::System>,
     thread: Option<thread::JoinHandle<()>>,
 }
@@ -240,7 +243,8 @@ impl Host {
                 sys.run().expect("actix system");
             })
             .expect("spawn the actix thread");
-        let (system, _handles) = rx.recv().expect("actix system started");
+        let (system, handles) = rx.recv().expect("actix system started");
+        let first = handles.into_iter().next().expect("at least one arbiter");
 
         for h in &hosted {
             let weak = Arc::downgrade(h);
@@ -250,8 +254,8 @@ impl Host {
                 }
             }));
         }
-        let host = Host { shared, hosted, system: Some(system), thread: Some(thread) };
-        host.wake_ready();
+        let host = Host { shared, hosted: Arc::new(hosted), first, system: Some(system), thread: Some(thread) };
+        host.dispatch_ready();
         host
     }
 
@@ -263,13 +267,33 @@ impl Host {
     /// Dispatches again, scheduling ready components in the order they were hosted.
     pub fn resume(&self) {
         self.shared.paused.store(false, Ordering::SeqCst);
-        self.wake_ready();
+        self.dispatch_ready();
+    }
+
+    /// Schedules every ready component from the first arbiter's thread (it
+    /// counts as in flight until then), so that the coordinator never races the
+    /// workers it wakes: with one thread the order of every message is fixed.
+    pub fn dispatch_ready(&self) {
+        self.shared.inflight.fetch_add(1, Ordering::SeqCst);
+        self.shared.epoch.fetch_add(1, Ordering::SeqCst);
+        let (hosted, shared) = (Arc::clone(&self.hosted), Arc::clone(&self.shared));
+        let sent = self.first.spawn_fn(move || {
+            for h in hosted.iter() {
+                if h.comp.has_ready_work() {
+                    h.wake_one();
+                }
+            }
+            shared.slot_idle();
+        });
+        if !sent {
+            self.shared.slot_idle();
+        }
     }
 
     /// Schedules every component that has ready work (a missed wake-up cannot stall the system).
     pub fn wake_ready(&self) -> bool {
         let mut any = false;
-        for h in &self.hosted {
+        for h in self.hosted.iter() {
             if h.comp.has_ready_work() {
                 h.wake_one();
                 any = true;
@@ -298,7 +322,7 @@ impl Host {
             if self.is_quiescent() {
                 return;
             }
-            self.wake_ready();
+            self.dispatch_ready();
         }
     }
 
