@@ -297,7 +297,7 @@ impl<T: Resource> Writer<T> {
         let mut applied = Vec::new();
         for (obj, hash) in items.into_iter().zip(hashes) {
             let m = obj.meta();
-            let key = KeyRef { hash, namespace: &m.namespace, name: &m.name };
+            let key = KeyRef::new(&m.namespace, &m.name);
             match old_maps[shard_of(hash, n)].remove(&key) {
                 None => applied.push((None, obj)),
                 Some(old) if old.meta().resource_version != m.resource_version => applied.push((Some(old), obj)),
@@ -318,7 +318,7 @@ fn build_tables<T: Resource>(items: &[Arc<T>], n: usize) -> (Vec<u64>, Vec<Table
     let mut maps: Vec<Table<T>> = per_shard.into_iter().map(Table::with_capacity).collect();
     let mut duplicates = false;
     for (obj, &hash) in items.iter().zip(&hashes) {
-        let key = KeyRef { hash, namespace: &obj.meta().namespace, name: &obj.meta().name };
+        let key = KeyRef::new(&obj.meta().namespace, &obj.meta().name);
         duplicates |= maps[shard_of(hash, n)].insert(&key, obj.clone()).is_some();
     }
     (hashes, maps, duplicates)

@@ -216,12 +216,7 @@ impl<T> Table<T> {
             }
             let s = &self.slots[i];
             let text = std::str::from_utf8(s.key.as_bytes()).unwrap();
-            let (namespace, name) = super::key::split_key(text);
-            assert_eq!(
-                self.find(&KeyRef { hash: s.hash, namespace, name }),
-                Some(i),
-                "every entry is found where it is"
-            );
+            assert_eq!(self.find(&KeyRef::parse(text).with_hash(s.hash)), Some(i), "every entry is found where it is");
         }
     }
 }
@@ -257,7 +252,7 @@ mod tests {
             let name = if k % 7 == 0 { format!("{}-{k}", "long".repeat(12)) } else { format!("p{k}") };
             let key = format!("ns/{name}");
             // Many keys share a home and a hash.
-            let q = KeyRef { hash: u64::from(k % 50) * 0x1_0000_0001, namespace: "ns", name: &name };
+            let q = KeyRef::new("ns", &name).with_hash(u64::from(k % 50) * 0x1_0000_0001);
             if x % 3 == 0 {
                 assert_eq!(t.remove(&q).map(|v| *v), m.remove(&key), "remove {key}");
             } else {
