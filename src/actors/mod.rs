@@ -3,7 +3,7 @@
 //! actix is used only here, behind [`Component`] (what is hosted) and
 //! [`Runtime`] (what drives it): swapping it for another runtime touches only
 //! this folder. See [`cluster`] for start-up order and virtual time, and
-//! [`host`] for the scheduling and quiescence protocol.
+//! `host` for the scheduling and quiescence protocol.
 
 pub mod cluster;
 pub mod component;

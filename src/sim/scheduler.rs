@@ -1,6 +1,6 @@
 //! The scheduler: binds unbound pods to nodes, as kube-scheduler's default profile would.
 //!
-//! Event handlers on the shared Pod and Node informers keep a [`NodeIndex`]
+//! Event handlers on the shared Pod and Node informers keep a `NodeIndex`
 //! (nodes in stable slots with the requests of the pods bound to them) and feed
 //! unbound pods into a [`WorkQueue`]. One scheduling cycle per queued pod:
 //!

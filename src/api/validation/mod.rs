@@ -19,9 +19,9 @@
 //! object when an update omits them, and keep a DaemonSet's template generation
 //! (bumped exactly when the template changes).
 //!
-//! Layout: this file holds ObjectMeta validation and the shared helpers; [`core`]
-//! Pods, pod templates, Services, PVCs and Nodes; [`apps`] the apps/v1 kinds;
-//! [`batch`] Jobs and CronJobs; [`cron`] the CronJob schedule grammar.
+//! Layout: this file holds ObjectMeta validation and the shared helpers; `core`
+//! Pods, pod templates, Services, PVCs and Nodes; `apps` the apps/v1 kinds;
+//! `batch` Jobs and CronJobs; `cron` the CronJob schedule grammar.
 
 mod apps;
 mod batch;
