@@ -19,7 +19,7 @@
 //! the parser's document count. YAML anchors, aliases and merge keys (`<<`) work
 //! as in Kubernetes; a document with a merge key is read a second time to expand it.
 
-mod locate;
+pub mod locate;
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;

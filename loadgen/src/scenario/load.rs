@@ -13,7 +13,7 @@ use kwarp::api::{FieldPath, PathSegment};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{locate::locate, validate, Scenario};
+use super::{validate, Scenario};
 use crate::jsonpath::{self, Path, SetOptions};
 
 /// A scenario ready to run, with where it came from.
@@ -169,7 +169,8 @@ impl Context<'_> {
         let around = self.overrides.iter().rev().find(|o| strings.starts_with(o.path.segments()));
         let inside = self.overrides.iter().rev().find(|o| o.path.segments().starts_with(&strings));
         let set_by = around.or(inside).map(|o| o.arg.clone());
-        let at = if around.is_some() { None } else { locate(self.text, path.segments()) };
+        let at =
+            if around.is_some() { None } else { kwarp::api::manifest::locate::yaml(self.text, 0, path.segments()) };
         Problem { file: self.file.to_string(), line: at.map(|p| p.0), column: at.map(|p| p.1), path, message, set_by }
     }
 }

@@ -68,7 +68,6 @@
 
 mod condition;
 mod load;
-mod locate;
 mod steps;
 mod validate;
 

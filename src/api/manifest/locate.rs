@@ -18,10 +18,12 @@ use crate::api::any::PathSegment;
 const FOUND: &str = "kwarp: located";
 
 /// (line, column), both counted from 1.
-pub(super) type LineCol = (usize, usize);
+pub type LineCol = (usize, usize);
 
-/// Position of `path` in the `document`-th (0-based) YAML document of `text`.
-pub(super) fn yaml(text: &str, document: usize, path: &[PathSegment]) -> Option<LineCol> {
+/// Position of `path` in the `document`-th (0-based) YAML document of `text`
+/// (re-parses the text: for error messages only). A path that leaves the
+/// document stops at the deepest node that exists.
+pub fn yaml(text: &str, document: usize, path: &[PathSegment]) -> Option<LineCol> {
     let doc = serde_norway::Deserializer::from_str(text).nth(document)?;
     let err = Seek { path }.deserialize(doc).err()?;
     let loc = err.location()?;
@@ -266,17 +268,18 @@ impl Visitor<'_> for KeyIs<'_> {
             (hit, _) => Ok(hit),
         }
     }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<bool, E> {
-        Ok(false)
+    // YAML keys that read as numbers or booleans match their text.
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<bool, E> {
+        self.visit_str(&v.to_string())
     }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<bool, E> {
-        Ok(false)
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<bool, E> {
+        self.visit_str(&v.to_string())
     }
     fn visit_f64<E: de::Error>(self, _: f64) -> Result<bool, E> {
         Ok(false)
     }
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<bool, E> {
-        Ok(false)
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<bool, E> {
+        self.visit_str(if v { "true" } else { "false" })
     }
     fn visit_unit<E: de::Error>(self) -> Result<bool, E> {
         Ok(false)
@@ -292,6 +295,17 @@ mod tests {
     }
 
     const YAML: &str = "# leading comment\napiVersion: v1\nkind: Pod\n---\n# only a comment\n---\nspec:\n  containers:\n  - name: a\n    image: x\n  - name: b\n";
+
+    #[test]
+    fn finds_keys_items_and_the_deepest_existing_node() {
+        let text = "name: x\nsteps:\n  - sleep: 1s\n  - scale:\n      replicas: -1\n";
+        assert_eq!(yaml(text, 0, &[key("name")]), Some((1, 1)));
+        assert_eq!(yaml(text, 0, &[key("steps"), PathSegment::Index(1)]), Some((4, 5)));
+        assert_eq!(yaml(text, 0, &[key("steps"), PathSegment::Index(1), key("scale"), key("replicas")]), Some((5, 7)));
+        // `target` is missing: the position of the map that lacks it.
+        let (line, _) = yaml(text, 0, &[key("steps"), PathSegment::Index(1), key("scale"), key("target")]).unwrap();
+        assert_eq!(line, 5);
+    }
 
     #[test]
     fn document_lines_follow_the_stream_rules() {
