@@ -33,7 +33,7 @@ use std::time::Duration;
 
 use foldhash::fast::FixedState;
 use hdrhistogram::Histogram;
-use parking_lot::{Mutex, RwLock};
+use parking_lot::Mutex;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use super::latency::{Dist, SplitMix64};
@@ -190,7 +190,6 @@ pub struct Kubelet {
     state: Mutex<State>,
     counters: Counters,
     startup: Mutex<Histogram<u64>>,
-    waker: RwLock<Option<Waker>>,
 }
 
 impl fmt::Debug for Kubelet {
@@ -229,16 +228,7 @@ impl Kubelet {
             state: Mutex::new(State::default()),
             counters: Counters::default(),
             startup: Mutex::new(histogram()),
-            waker: RwLock::new(None),
         });
-        let w = Arc::downgrade(&k);
-        k.queue.set_notify(Box::new(move || {
-            with(&w, |k| {
-                if let Some(waker) = k.waker.read().as_ref() {
-                    waker.wake();
-                }
-            })
-        }));
         let (w1, w2, w3) = (Arc::downgrade(&k), Arc::downgrade(&k), Arc::downgrade(&k));
         pods.add_event_handler(Arc::new(
             FnHandler::new()
@@ -533,14 +523,7 @@ impl Component for Kubelet {
     }
 
     fn run_ready(&self, budget: usize) -> usize {
-        let mut done = 0;
-        while done < budget {
-            let Some(id) = self.queue.try_get() else { break };
-            self.process(id);
-            self.queue.done(id);
-            done += 1;
-        }
-        done
+        self.queue.process_ready(budget, |id| self.process(id))
     }
 
     fn has_ready_work(&self) -> bool {
@@ -548,6 +531,6 @@ impl Component for Kubelet {
     }
 
     fn set_waker(&self, waker: Waker) {
-        *self.waker.write() = Some(waker);
+        self.queue.set_notify(Box::new(move || waker.wake()));
     }
 }

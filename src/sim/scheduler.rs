@@ -38,7 +38,7 @@ use std::time::Duration;
 
 use foldhash::fast::FixedState;
 use hdrhistogram::Histogram;
-use parking_lot::{Mutex, RwLock};
+use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
 
 use super::fit::{fit_error_message, num_feasible_nodes_to_find, total_score, Diagnosis, PodFit, PodRequest, Reason};
@@ -169,7 +169,6 @@ pub struct Scheduler {
     state: Mutex<State>,
     counters: Counters,
     latency: Mutex<Histogram<u64>>,
-    waker: RwLock<Option<Waker>>,
 }
 
 impl fmt::Debug for Scheduler {
@@ -199,16 +198,7 @@ impl Scheduler {
             state: Mutex::new(State::default()),
             counters: Counters::default(),
             latency: Mutex::new(histogram()),
-            waker: RwLock::new(None),
         });
-        let w = Arc::downgrade(&s);
-        s.queue.set_notify(Box::new(move || {
-            if let Some(s) = w.upgrade() {
-                if let Some(waker) = s.waker.read().as_ref() {
-                    waker.wake();
-                }
-            }
-        }));
         let (w1, w2, w3) = (Arc::downgrade(&s), Arc::downgrade(&s), Arc::downgrade(&s));
         pods.add_event_handler(Arc::new(
             FnHandler::new()
@@ -550,14 +540,7 @@ impl Component for Scheduler {
     }
 
     fn run_ready(&self, budget: usize) -> usize {
-        let mut done = 0;
-        while done < budget {
-            let Some(id) = self.queue.try_get() else { break };
-            self.schedule(id);
-            self.queue.done(id);
-            done += 1;
-        }
-        done
+        self.queue.process_ready(budget, |id| self.schedule(id))
     }
 
     fn has_ready_work(&self) -> bool {
@@ -565,6 +548,6 @@ impl Component for Scheduler {
     }
 
     fn set_waker(&self, waker: Waker) {
-        *self.waker.write() = Some(waker);
+        self.queue.set_notify(Box::new(move || waker.wake()));
     }
 }

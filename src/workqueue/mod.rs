@@ -203,6 +203,20 @@ impl WorkQueue {
         inner.state.lock().pop(&mut Stamp::lazy(&*inner.clock))
     }
 
+    /// Processes up to `budget` ready items without blocking: `try_get`, `f`,
+    /// `done` for each. Returns how many were processed (a hosted component's
+    /// `run_ready`).
+    pub fn process_ready(&self, budget: usize, mut f: impl FnMut(ItemId)) -> usize {
+        let mut n = 0;
+        while n < budget {
+            let Some(id) = self.try_get() else { break };
+            f(id);
+            self.done(id);
+            n += 1;
+        }
+        n
+    }
+
     /// Ends processing of `id`; re-queues it if it was added meanwhile. A no-op
     /// for an id that is not being processed.
     pub fn done(&self, id: ItemId) {
