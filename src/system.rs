@@ -14,9 +14,8 @@ use hdrhistogram::Histogram;
 use crate::actors::{Runtime, RuntimeBuilder, RuntimeConfig, RuntimeStats};
 use crate::controllers::replicaset::ReplicaSetController;
 use crate::controllers::{Controller, ControllerMetrics};
-use crate::sim::{Kubelet, KubeletConfig, Scheduler, SchedulerConfig};
+use crate::sim::{Kubelet, KubeletConfig, Scheduler, SchedulerConfig, SchedulerMetrics};
 use crate::store::{AnyEvent, ApiCallCount};
-use crate::workqueue::QueueMetrics;
 
 /// Workers per controller (kube-controller-manager's `--concurrent-*-syncs`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -41,58 +40,25 @@ pub struct ClusterConfig {
     pub record_events: bool,
 }
 
-/// One controller's figures for the report.
-#[derive(Clone, Debug)]
-pub struct ControllerReport {
-    pub name: String,
-    pub reconciles: u64,
-    pub errors: u64,
-    pub panics: u64,
-    pub requeues: u64,
-    /// Wall nanoseconds per reconcile.
-    pub reconcile_ns: Histogram<u64>,
-    /// Wall nanoseconds from the informer applying an event to the end of the reconcile that saw it.
-    pub event_to_reconciled_ns: Histogram<u64>,
-    pub queue: Option<QueueMetrics>,
-}
-
-/// The scheduler's counters.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct SchedulerReport {
-    pub scheduled: u64,
-    pub unschedulable_attempts: u64,
-    pub bind_conflicts: u64,
-}
-
 /// Everything measured in a run.
 #[derive(Clone, Debug)]
 pub struct ClusterMetrics {
     pub api_calls: Vec<ApiCallCount>,
-    pub controllers: Vec<ControllerReport>,
+    pub controllers: Vec<ControllerMetrics>,
     /// Pod start-up (created → Ready), cluster-time nanoseconds.
     pub pod_startup_ns: Histogram<u64>,
-    pub scheduler: SchedulerReport,
+    pub scheduler: SchedulerMetrics,
     pub runtime: RuntimeStats,
 }
 
-/// A metrics source for every hosted controller, whatever its reconciler.
+/// Every hosted controller, whatever its reconciler.
 trait ControllerSource: Send + Sync {
-    fn report(&self) -> ControllerReport;
+    fn metrics(&self) -> ControllerMetrics;
 }
 
 impl<R: crate::controllers::Reconciler> ControllerSource for Controller<R> {
-    fn report(&self) -> ControllerReport {
-        let m: ControllerMetrics = self.metrics();
-        ControllerReport {
-            name: m.name.to_string(),
-            reconciles: m.reconciles,
-            errors: m.errors,
-            panics: m.panics,
-            requeues: m.requeues,
-            reconcile_ns: m.reconcile_duration,
-            event_to_reconciled_ns: m.event_to_reconciled,
-            queue: m.queue,
-        }
+    fn metrics(&self) -> ControllerMetrics {
+        Controller::metrics(self)
     }
 }
 
@@ -149,16 +115,11 @@ impl Cluster {
     }
 
     pub fn metrics(&self) -> ClusterMetrics {
-        let s = self.scheduler.metrics();
         ClusterMetrics {
             api_calls: self.runtime.store().api_call_counts().entries,
-            controllers: self.controllers.iter().map(|c| c.report()).collect(),
+            controllers: self.controllers.iter().map(|c| c.metrics()).collect(),
             pod_startup_ns: self.kubelet.startup_histogram(),
-            scheduler: SchedulerReport {
-                scheduled: s.scheduled,
-                unschedulable_attempts: s.unschedulable_attempts,
-                bind_conflicts: s.bind_conflicts,
-            },
+            scheduler: self.scheduler.metrics(),
             runtime: self.runtime.stats(),
         }
     }

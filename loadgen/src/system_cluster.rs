@@ -90,20 +90,20 @@ fn convert(m: ClusterMetrics) -> RunMetrics {
             .into_iter()
             .map(|c| ControllerMetrics {
                 name: c.name.to_string(),
-                reconciles: c.reconciles as u64,
-                errors: c.errors as u64,
-                panics: c.panics as u64,
-                requeues: c.requeues as u64,
-                reconcile_ns: c.reconcile_ns,
-                event_to_reconciled_ns: c.event_to_reconciled_ns,
+                reconciles: c.reconciles,
+                errors: c.errors,
+                panics: c.panics,
+                requeues: c.requeues,
+                reconcile_ns: c.reconcile_duration,
+                event_to_reconciled_ns: c.event_to_reconciled,
                 queue: c.queue,
             })
             .collect(),
         pod_startup_ns: m.pod_startup_ns,
         scheduler: SchedulerStats {
-            scheduled: m.scheduler.scheduled as u64,
-            unschedulable_attempts: m.scheduler.unschedulable_attempts as u64,
-            bind_conflicts: m.scheduler.bind_conflicts as u64,
+            scheduled: m.scheduler.scheduled,
+            unschedulable_attempts: m.scheduler.unschedulable_attempts,
+            bind_conflicts: m.scheduler.bind_conflicts,
         },
         runtime: RuntimeStats {
             threads: m.runtime.threads as u64,
