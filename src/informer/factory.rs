@@ -22,6 +22,8 @@ pub trait AnyInformer: Send + Sync {
     fn has_synced(&self) -> bool;
     fn wait_synced(&self, stop: &Receiver<()>) -> bool;
     fn run(&self, stop: &Receiver<()>);
+    /// How the cache differs from what `client` lists now (empty: they agree). See [`SharedInformer::diff_with`].
+    fn diff_with(&self, client: &Client) -> Vec<String>;
 }
 
 impl<T: Resource> AnyInformer for SharedInformer<T> {
@@ -45,6 +47,9 @@ impl<T: Resource> AnyInformer for SharedInformer<T> {
     }
     fn run(&self, stop: &Receiver<()>) {
         SharedInformer::run(self, stop)
+    }
+    fn diff_with(&self, client: &Client) -> Vec<String> {
+        SharedInformer::diff_with(self, client)
     }
 }
 
@@ -158,6 +163,13 @@ impl SharedInformerFactory {
             }
         }
         self.all_synced()
+    }
+
+    /// Every difference between each informer's cache and the store, read
+    /// through the factory's client (empty: every cache agrees). Meaningful
+    /// once nothing is undelivered, e.g. after a runtime settles.
+    pub fn diff_with_store(&self) -> Vec<String> {
+        self.erased().iter().flat_map(|d| d.diff_with(&self.client)).collect()
     }
 
     /// Stops and joins every informer thread. Idempotent.

@@ -141,6 +141,36 @@ impl<T: Resource> SharedInformer<T> {
         ready != s || self.has_synced()
     }
 
+    /// How the cache differs from what `client` lists now: objects missing
+    /// from either side, or cached at another resourceVersion; empty when they
+    /// agree. Holds the informer's lock, so no event is applied meanwhile;
+    /// meaningful once nothing is undelivered (after a runtime settles).
+    pub fn diff_with(&self, client: &Client) -> Vec<String> {
+        let _writer = self.shell.lock();
+        let listed = Client::list::<T>(client, &ListOptions::default()).items;
+        let mut diffs = Vec::new();
+        let mut listed_keys = std::collections::HashSet::with_capacity(listed.len());
+        for obj in &listed {
+            let m = obj.meta();
+            let key = super::key::KeyRef::new(&m.namespace, &m.name).joined();
+            match self.cache.get_ns_name(&m.namespace, &m.name) {
+                None => diffs.push(format!("{} {key}: in the store, not in the cache", T::KIND.as_str())),
+                Some(c) if c.meta().resource_version != m.resource_version => diffs.push(format!(
+                    "{} {key}: cached at resourceVersion {}, stored at {}",
+                    T::KIND.as_str(),
+                    c.meta().resource_version,
+                    m.resource_version
+                )),
+                Some(_) => {}
+            }
+            listed_keys.insert(key);
+        }
+        let mut extra: Vec<String> = self.cache.keys().into_iter().filter(|k| !listed_keys.contains(k)).collect();
+        extra.sort();
+        diffs.extend(extra.into_iter().map(|k| format!("{} {k}: in the cache, not in the store", T::KIND.as_str())));
+        diffs
+    }
+
     /// Where the reflector stands.
     pub fn state(&self) -> State {
         self.shell.lock().state
