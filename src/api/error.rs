@@ -21,6 +21,69 @@ pub enum FieldErrorKind {
     TooLong,
 }
 
+/// A field path built without allocating: `spec.containers[0].name` is
+/// rendered only if an error needs it (valid objects never pay for it).
+/// Made with [`PathExt`] from a `&str` root or another `FieldPath`.
+#[derive(Clone, Copy)]
+pub struct FieldPath<'a, P: ?Sized> {
+    parent: &'a P,
+    seg: Seg<'a>,
+}
+
+#[derive(Clone, Copy)]
+enum Seg<'a> {
+    Dot(&'a str),
+    At(usize),
+    Key(&'a str),
+    DotAt(&'a str, usize),
+    DotKey(&'a str, &'a str),
+}
+
+impl<P: fmt::Display + ?Sized> fmt::Display for FieldPath<'_, P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.parent.fmt(f)?;
+        match self.seg {
+            Seg::Dot(field) => write!(f, ".{field}"),
+            Seg::At(i) => write!(f, "[{i}]"),
+            Seg::Key(k) => write!(f, "[{k}]"),
+            Seg::DotAt(field, i) => write!(f, ".{field}[{i}]"),
+            Seg::DotKey(field, k) => write!(f, ".{field}[{k}]"),
+        }
+    }
+}
+
+impl<P: fmt::Display + ?Sized> fmt::Debug for FieldPath<'_, P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "FieldPath({self})")
+    }
+}
+
+/// Extends any path (a `&str` root or a [`FieldPath`]) by a segment.
+pub trait PathExt: fmt::Display {
+    /// `path.field`
+    fn dot<'a>(&'a self, field: &'a str) -> FieldPath<'a, Self> {
+        FieldPath { parent: self, seg: Seg::Dot(field) }
+    }
+    /// `path[i]`
+    fn at(&self, i: usize) -> FieldPath<'_, Self> {
+        FieldPath { parent: self, seg: Seg::At(i) }
+    }
+    /// `path[key]`
+    fn key<'a>(&'a self, key: &'a str) -> FieldPath<'a, Self> {
+        FieldPath { parent: self, seg: Seg::Key(key) }
+    }
+    /// `path.field[i]`
+    fn dot_at<'a>(&'a self, field: &'a str, i: usize) -> FieldPath<'a, Self> {
+        FieldPath { parent: self, seg: Seg::DotAt(field, i) }
+    }
+    /// `path.field[key]`
+    fn dot_key<'a>(&'a self, field: &'a str, key: &'a str) -> FieldPath<'a, Self> {
+        FieldPath { parent: self, seg: Seg::DotKey(field, key) }
+    }
+}
+
+impl<T: fmt::Display + ?Sized> PathExt for T {}
+
 /// One violation: the field path (`spec.template.metadata.labels`), what is wrong, and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FieldError {
@@ -30,22 +93,22 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    pub fn invalid(path: impl Into<String>, value: impl fmt::Display, detail: impl Into<String>) -> Self {
+    pub fn invalid(path: impl fmt::Display, value: impl fmt::Display, detail: impl Into<String>) -> Self {
         FieldError {
-            path: path.into(),
+            path: path.to_string(),
             kind: FieldErrorKind::Invalid { value: value.to_string() },
             detail: detail.into(),
         }
     }
-    pub fn required(path: impl Into<String>, detail: impl Into<String>) -> Self {
-        FieldError { path: path.into(), kind: FieldErrorKind::Required, detail: detail.into() }
+    pub fn required(path: impl fmt::Display, detail: impl Into<String>) -> Self {
+        FieldError { path: path.to_string(), kind: FieldErrorKind::Required, detail: detail.into() }
     }
-    pub fn forbidden(path: impl Into<String>, detail: impl Into<String>) -> Self {
-        FieldError { path: path.into(), kind: FieldErrorKind::Forbidden, detail: detail.into() }
+    pub fn forbidden(path: impl fmt::Display, detail: impl Into<String>) -> Self {
+        FieldError { path: path.to_string(), kind: FieldErrorKind::Forbidden, detail: detail.into() }
     }
-    pub fn not_supported(path: impl Into<String>, value: impl fmt::Display, supported: &[&str]) -> Self {
+    pub fn not_supported(path: impl fmt::Display, value: impl fmt::Display, supported: &[&str]) -> Self {
         FieldError {
-            path: path.into(),
+            path: path.to_string(),
             kind: FieldErrorKind::NotSupported {
                 value: value.to_string(),
                 supported: supported.iter().map(|s| s.to_string()).collect(),
@@ -53,16 +116,16 @@ impl FieldError {
             detail: String::new(),
         }
     }
-    pub fn duplicate(path: impl Into<String>, value: impl fmt::Display) -> Self {
+    pub fn duplicate(path: impl fmt::Display, value: impl fmt::Display) -> Self {
         FieldError {
-            path: path.into(),
+            path: path.to_string(),
             kind: FieldErrorKind::Duplicate { value: value.to_string() },
             detail: String::new(),
         }
     }
-    pub fn too_long(path: impl Into<String>, max: usize) -> Self {
+    pub fn too_long(path: impl fmt::Display, max: usize) -> Self {
         FieldError {
-            path: path.into(),
+            path: path.to_string(),
             kind: FieldErrorKind::TooLong,
             detail: format!("may not be more than {max} bytes"),
         }
@@ -165,5 +228,19 @@ mod tests {
             two.to_string(),
             r#"Pod "p" is invalid: [spec.containers: Required value, spec.restartPolicy: Unsupported value: "Sometimes": supported values: "Always", "OnFailure", "Never"]"#
         );
+    }
+
+    #[test]
+    fn field_paths_render_like_kubernetes() {
+        let spec = "spec.template".dot("spec");
+        let c = spec.dot_at("containers", 2);
+        assert_eq!(
+            c.dot("resources").dot_key("limits", "cpu").to_string(),
+            "spec.template.spec.containers[2].resources.limits[cpu]"
+        );
+        assert_eq!("spec.tolerations".at(0).dot("key").to_string(), "spec.tolerations[0].key");
+        assert_eq!("metadata.labels".key("app").to_string(), "metadata.labels[app]");
+        let e = FieldError::required(c.dot("name"), "");
+        assert_eq!(e.path, "spec.template.spec.containers[2].name");
     }
 }

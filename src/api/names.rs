@@ -7,6 +7,7 @@
 
 use super::error::{FieldError, FieldErrors};
 use super::meta::StringMap;
+use std::fmt;
 
 /// `validation.DNS1123LabelMaxLength`.
 pub const DNS1123_LABEL_MAX_LENGTH: usize = 63;
@@ -194,14 +195,14 @@ pub fn is_valid_label_value(value: &str) -> Vec<String> {
 }
 
 /// `ValidateLabelName`: one `Invalid` error at `path` per message of [`is_qualified_name`].
-pub fn validate_label_name(key: &str, path: &str, errs: &mut FieldErrors) {
+pub fn validate_label_name(key: &str, path: &(impl fmt::Display + ?Sized), errs: &mut FieldErrors) {
     for msg in is_qualified_name(key) {
         errs.push(FieldError::invalid(path, format_args!("{key:?}"), msg));
     }
 }
 
 /// `ValidateLabelValue`-style check: one `Invalid` error at `path` per message of [`is_valid_label_value`].
-pub fn validate_label_value(value: &str, path: &str, errs: &mut FieldErrors) {
+pub fn validate_label_value(value: &str, path: &(impl fmt::Display + ?Sized), errs: &mut FieldErrors) {
     for msg in is_valid_label_value(value) {
         errs.push(FieldError::invalid(path, format_args!("{value:?}"), msg));
     }
@@ -209,7 +210,7 @@ pub fn validate_label_value(value: &str, path: &str, errs: &mut FieldErrors) {
 
 /// `ValidateLabels`: keys are qualified names, values valid label values; errors at `path`
 /// (e.g. `metadata.labels`).
-pub fn validate_labels(labels: &StringMap, path: &str, errs: &mut FieldErrors) {
+pub fn validate_labels(labels: &StringMap, path: &(impl fmt::Display + ?Sized), errs: &mut FieldErrors) {
     for (k, v) in labels {
         validate_label_name(k, path, errs);
         validate_label_value(v, path, errs);
@@ -218,7 +219,7 @@ pub fn validate_labels(labels: &StringMap, path: &str, errs: &mut FieldErrors) {
 
 /// `ValidateAnnotations`: keys are qualified names (case-insensitively), and keys plus
 /// values total at most 256 KiB.
-pub fn validate_annotations(annotations: &StringMap, path: &str, errs: &mut FieldErrors) {
+pub fn validate_annotations(annotations: &StringMap, path: &(impl fmt::Display + ?Sized), errs: &mut FieldErrors) {
     let mut total = 0usize;
     for (k, v) in annotations {
         for msg in is_qualified_name(&k.to_ascii_lowercase()) {
@@ -231,7 +232,12 @@ pub fn validate_annotations(annotations: &StringMap, path: &str, errs: &mut Fiel
     }
 }
 
-fn validate_object_name(name: &str, path: &str, errs: &mut FieldErrors, check: fn(&str) -> Vec<String>) {
+fn validate_object_name(
+    name: &str,
+    path: &(impl fmt::Display + ?Sized),
+    errs: &mut FieldErrors,
+    check: fn(&str) -> Vec<String>,
+) {
     if name.is_empty() {
         errs.push(FieldError::required(path, "name or generateName is required"));
         return;
@@ -243,12 +249,12 @@ fn validate_object_name(name: &str, path: &str, errs: &mut FieldErrors, check: f
 
 /// `ValidateObjectMeta` with `NameIsDNSSubdomain` (most kinds): `path` is the name field,
 /// e.g. `metadata.name`.
-pub fn validate_object_name_dns_subdomain(name: &str, path: &str, errs: &mut FieldErrors) {
+pub fn validate_object_name_dns_subdomain(name: &str, path: &(impl fmt::Display + ?Sized), errs: &mut FieldErrors) {
     validate_object_name(name, path, errs, is_dns1123_subdomain);
 }
 
 /// `ValidateObjectMeta` with `NameIsDNSLabel` (e.g. StatefulSet service names, namespaces).
-pub fn validate_object_name_dns_label(name: &str, path: &str, errs: &mut FieldErrors) {
+pub fn validate_object_name_dns_label(name: &str, path: &(impl fmt::Display + ?Sized), errs: &mut FieldErrors) {
     validate_object_name(name, path, errs, is_dns1123_label);
 }
 

@@ -9,7 +9,9 @@
 //! the other terms still count. `Gt`/`Lt` compare the label parsed as an integer.
 //! Pod affinity and anti-affinity are kept verbatim in [`Affinity::extra`], not evaluated.
 
+use crate::api::error::PathExt;
 use serde::{Deserialize, Serialize};
+use std::fmt;
 
 use super::error::{FieldError, FieldErrors};
 use super::meta::StringMap;
@@ -277,30 +279,38 @@ pub fn replace_daemon_set_pod_node_name_node_affinity(affinity: Option<Affinity>
 
 /// `ValidateNodeSelector` (core validation): at least one term, each valid; errors under `path`
 /// (e.g. `spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution`).
-pub fn validate_node_selector(sel: &NodeSelector, path: &str, errs: &mut FieldErrors) {
-    let terms_path = format!("{path}.nodeSelectorTerms");
+pub fn validate_node_selector(sel: &NodeSelector, path: &(impl fmt::Display + ?Sized), errs: &mut FieldErrors) {
+    let terms_path = path.dot("nodeSelectorTerms");
     if sel.node_selector_terms.is_empty() {
         errs.push(FieldError::required(terms_path, "must have at least one node selector term"));
         return;
     }
     for (i, term) in sel.node_selector_terms.iter().enumerate() {
-        validate_node_selector_term(term, &format!("{terms_path}[{i}]"), errs);
+        validate_node_selector_term(term, &terms_path.at(i), errs);
     }
 }
 
 /// `ValidateNodeSelectorTerm`.
-pub fn validate_node_selector_term(term: &NodeSelectorTerm, path: &str, errs: &mut FieldErrors) {
+pub fn validate_node_selector_term(
+    term: &NodeSelectorTerm,
+    path: &(impl fmt::Display + ?Sized),
+    errs: &mut FieldErrors,
+) {
     for (j, r) in term.match_expressions.iter().enumerate() {
-        validate_node_selector_requirement(r, &format!("{path}.matchExpressions[{j}]"), errs);
+        validate_node_selector_requirement(r, &path.dot_at("matchExpressions", j), errs);
     }
     for (j, r) in term.match_fields.iter().enumerate() {
-        validate_node_field_selector_requirement(r, &format!("{path}.matchFields[{j}]"), errs);
+        validate_node_field_selector_requirement(r, &path.dot_at("matchFields", j), errs);
     }
 }
 
-fn validate_node_selector_requirement(r: &NodeSelectorRequirement, path: &str, errs: &mut FieldErrors) {
+fn validate_node_selector_requirement(
+    r: &NodeSelectorRequirement,
+    path: &(impl fmt::Display + ?Sized),
+    errs: &mut FieldErrors,
+) {
     use NodeSelectorOperator::*;
-    let values_path = || format!("{path}.values");
+    let values_path = || path.dot("values");
     match r.operator {
         In | NotIn if r.values.is_empty() => {
             errs.push(FieldError::required(values_path(), "must be specified when `operator` is 'In' or 'NotIn'"))
@@ -315,56 +325,56 @@ fn validate_node_selector_requirement(r: &NodeSelectorRequirement, path: &str, e
         )),
         _ => {}
     }
-    names::validate_label_name(&r.key, &format!("{path}.key"), errs);
+    names::validate_label_name(&r.key, &path.dot("key"), errs);
     for (i, v) in r.values.iter().enumerate() {
-        names::validate_label_value(v, &format!("{path}.values[{i}]"), errs);
+        names::validate_label_value(v, &path.dot_at("values", i), errs);
     }
 }
 
-fn validate_node_field_selector_requirement(r: &NodeSelectorRequirement, path: &str, errs: &mut FieldErrors) {
+fn validate_node_field_selector_requirement(
+    r: &NodeSelectorRequirement,
+    path: &(impl fmt::Display + ?Sized),
+    errs: &mut FieldErrors,
+) {
     match r.operator {
         NodeSelectorOperator::In | NodeSelectorOperator::NotIn => {
             if r.values.len() != 1 {
                 errs.push(FieldError::required(
-                    format!("{path}.values"),
+                    path.dot("values"),
                     "must be only one value when `operator` is 'In' or 'NotIn' for node field selector",
                 ));
             }
         }
         op => errs.push(FieldError::invalid(
-            format!("{path}.operator"),
+            path.dot("operator"),
             format_args!("{:?}", op.as_str()),
             "not a valid selector operator",
         )),
     }
     if r.key != OBJECT_NAME_FIELD {
-        errs.push(FieldError::invalid(
-            format!("{path}.key"),
-            format_args!("{:?}", r.key),
-            "not a valid field selector key",
-        ));
+        errs.push(FieldError::invalid(path.dot("key"), format_args!("{:?}", r.key), "not a valid field selector key"));
     } else {
         for (i, v) in r.values.iter().enumerate() {
             for msg in names::is_dns1123_subdomain(v) {
-                errs.push(FieldError::invalid(format!("{path}.values[{i}]"), format_args!("{v:?}"), msg));
+                errs.push(FieldError::invalid(path.dot_at("values", i), format_args!("{v:?}"), msg));
             }
         }
     }
 }
 
 /// `validateNodeAffinity`: the required selector and the preferred terms (weight 1–100).
-pub fn validate_affinity(affinity: &Affinity, path: &str, errs: &mut FieldErrors) {
+pub fn validate_affinity(affinity: &Affinity, path: &(impl fmt::Display + ?Sized), errs: &mut FieldErrors) {
     let Some(na) = &affinity.node_affinity else { return };
-    let p = format!("{path}.nodeAffinity");
+    let p = path.dot("nodeAffinity");
     if let Some(req) = &na.required_during_scheduling_ignored_during_execution {
-        validate_node_selector(req, &format!("{p}.requiredDuringSchedulingIgnoredDuringExecution"), errs);
+        validate_node_selector(req, &p.dot("requiredDuringSchedulingIgnoredDuringExecution"), errs);
     }
     for (i, term) in na.preferred_during_scheduling_ignored_during_execution.iter().enumerate() {
-        let tp = format!("{p}.preferredDuringSchedulingIgnoredDuringExecution[{i}]");
+        let tp = p.dot_at("preferredDuringSchedulingIgnoredDuringExecution", i);
         if !(1..=100).contains(&term.weight) {
-            errs.push(FieldError::invalid(format!("{tp}.weight"), term.weight, "must be in the range 1-100"));
+            errs.push(FieldError::invalid(tp.dot("weight"), term.weight, "must be in the range 1-100"));
         }
-        validate_node_selector_term(&term.preference, &format!("{tp}.preference"), errs);
+        validate_node_selector_term(&term.preference, &tp.dot("preference"), errs);
     }
 }
 

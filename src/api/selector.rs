@@ -6,6 +6,7 @@
 //! parse as an integer. Compile once with [`LabelSelector::to_selector`] when one
 //! selector is matched against many objects; [`Selector::matches`] never allocates.
 
+use crate::api::error::PathExt;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -399,25 +400,25 @@ fn write_requirement(f: &mut fmt::Formatter<'_>, key: &str, op: SelectorOp, valu
 
 /// `ValidateLabelSelector` (metav1 validation): `matchLabels` like labels, each expression's
 /// key a qualified name, values valid label values, value count suiting the operator.
-pub fn validate_label_selector(sel: &LabelSelector, path: &str, errs: &mut FieldErrors) {
-    names::validate_labels(&sel.match_labels, &format!("{path}.matchLabels"), errs);
+pub fn validate_label_selector(sel: &LabelSelector, path: &(impl fmt::Display + ?Sized), errs: &mut FieldErrors) {
+    names::validate_labels(&sel.match_labels, &path.dot("matchLabels"), errs);
     for (i, e) in sel.match_expressions.iter().enumerate() {
-        let p = format!("{path}.matchExpressions[{i}]");
+        let p = path.dot_at("matchExpressions", i);
         match e.operator {
-            LabelSelectorOperator::In | LabelSelectorOperator::NotIn if e.values.is_empty() => errs.push(
-                FieldError::required(format!("{p}.values"), "must be specified when `operator` is 'In' or 'NotIn'"),
-            ),
+            LabelSelectorOperator::In | LabelSelectorOperator::NotIn if e.values.is_empty() => {
+                errs.push(FieldError::required(p.dot("values"), "must be specified when `operator` is 'In' or 'NotIn'"))
+            }
             LabelSelectorOperator::Exists | LabelSelectorOperator::DoesNotExist if !e.values.is_empty() => {
                 errs.push(FieldError::forbidden(
-                    format!("{p}.values"),
+                    p.dot("values"),
                     "may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
                 ))
             }
             _ => {}
         }
-        names::validate_label_name(&e.key, &format!("{p}.key"), errs);
+        names::validate_label_name(&e.key, &p.dot("key"), errs);
         for (j, v) in e.values.iter().enumerate() {
-            names::validate_label_value(v, &format!("{p}.values[{j}]"), errs);
+            names::validate_label_value(v, &p.dot_at("values", j), errs);
         }
     }
 }

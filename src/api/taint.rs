@@ -4,6 +4,7 @@
 //! effect matches all), the keys match (an empty key matches all, valid only with
 //! `Exists`), and — for `Equal` or an absent operator — the values are equal.
 
+use crate::api::error::PathExt;
 use std::fmt;
 use std::str::FromStr;
 
@@ -215,16 +216,16 @@ pub fn is_no_schedule_or_no_execute(t: &Taint) -> bool {
 }
 
 /// `ValidateTolerations` (core validation); errors under `path[i]`.
-pub fn validate_tolerations(tolerations: &[Toleration], path: &str, errs: &mut FieldErrors) {
+pub fn validate_tolerations(tolerations: &[Toleration], path: &(impl fmt::Display + ?Sized), errs: &mut FieldErrors) {
     for (i, t) in tolerations.iter().enumerate() {
-        let p = format!("{path}[{i}]");
+        let p = path.at(i);
         if !t.key.is_empty() {
-            names::validate_label_name(&t.key, &format!("{p}.key"), errs);
+            names::validate_label_name(&t.key, &p.dot("key"), errs);
         }
         let op = t.operator.map_or("", TolerationOperator::as_str);
         if t.key.is_empty() && t.operator != Some(TolerationOperator::Exists) {
             errs.push(FieldError::invalid(
-                format!("{p}.operator"),
+                p.dot("operator"),
                 format_args!("{op:?}"),
                 "operator must be Exists when `key` is empty, which means \"match all values and all keys\"",
             ));
@@ -232,7 +233,7 @@ pub fn validate_tolerations(tolerations: &[Toleration], path: &str, errs: &mut F
         if t.toleration_seconds.is_some() && t.effect != Some(TaintEffect::NoExecute) {
             let effect = t.effect.map_or("", TaintEffect::as_str);
             errs.push(FieldError::invalid(
-                format!("{p}.effect"),
+                p.dot("effect"),
                 format_args!("{effect:?}"),
                 "effect must be 'NoExecute' when `tolerationSeconds` is set",
             ));
@@ -241,17 +242,13 @@ pub fn validate_tolerations(tolerations: &[Toleration], path: &str, errs: &mut F
             TolerationOperator::Equal => {
                 let msgs = names::is_valid_label_value(&t.value);
                 if !msgs.is_empty() {
-                    errs.push(FieldError::invalid(
-                        format!("{p}.operator"),
-                        format_args!("{:?}", t.value),
-                        msgs.join(";"),
-                    ));
+                    errs.push(FieldError::invalid(p.dot("operator"), format_args!("{:?}", t.value), msgs.join(";")));
                 }
             }
             TolerationOperator::Exists => {
                 if !t.value.is_empty() {
                     errs.push(FieldError::invalid(
-                        format!("{p}.operator"),
+                        p.dot("operator"),
                         format_args!("{:?}", t.value),
                         "value must be empty when `operator` is 'Exists'",
                     ));
@@ -262,13 +259,13 @@ pub fn validate_tolerations(tolerations: &[Toleration], path: &str, errs: &mut F
 }
 
 /// `validateNodeTaints`: key a qualified name, value a label value, unique by (key, effect).
-pub fn validate_taints(taints: &[Taint], path: &str, errs: &mut FieldErrors) {
+pub fn validate_taints(taints: &[Taint], path: &(impl fmt::Display + ?Sized), errs: &mut FieldErrors) {
     for (i, t) in taints.iter().enumerate() {
-        let p = format!("{path}[{i}]");
-        names::validate_label_name(&t.key, &format!("{p}.key"), errs);
+        let p = path.at(i);
+        names::validate_label_name(&t.key, &p.dot("key"), errs);
         let msgs = names::is_valid_label_value(&t.value);
         if !msgs.is_empty() {
-            errs.push(FieldError::invalid(format!("{p}.value"), format_args!("{:?}", t.value), msgs.join(";")));
+            errs.push(FieldError::invalid(p.dot("value"), format_args!("{:?}", t.value), msgs.join(";")));
         }
         if taints[..i].iter().any(|prev| prev.matches_taint(t)) {
             let mut e = FieldError::duplicate(&p, t);

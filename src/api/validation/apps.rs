@@ -14,6 +14,7 @@ use super::{
     go_intstr, go_map, go_selector, immutable_selector, int_or_percent_value, json, non_negative, non_negative_opt,
     not_more_than_100_percent, object_meta, object_meta_update, positive_int_or_percent, q, NameRule,
 };
+use crate::api::error::PathExt;
 
 /// The annotation apps/v1 DaemonSets carry their template generation in.
 pub const TEMPLATE_GENERATION_ANNOTATION: &str = "deprecated.daemonset.template.generation";
@@ -127,14 +128,14 @@ pub fn replica_set_status(new: &ReplicaSet, old: &ReplicaSet) -> Result<(), Inva
 
 fn counts(fields: &[(&str, i32)], errs: &mut FieldErrors) {
     for (f, v) in fields {
-        non_negative(&format!("status.{f}"), i64::from(*v), errs);
+        non_negative(&"status".dot(f), i64::from(*v), errs);
     }
 }
 
 fn at_most_replicas(replicas: i32, fields: &[(&str, i32)], errs: &mut FieldErrors) {
     for (f, v) in fields {
         if *v > replicas {
-            errs.push(FieldError::invalid(format!("status.{f}"), v, "cannot be greater than status.replicas"));
+            errs.push(FieldError::invalid("status".dot(f), v, "cannot be greater than status.replicas"));
         }
     }
 }
@@ -205,16 +206,16 @@ fn deployment_strategy(strategy: Option<&DeploymentStrategy>, errs: &mut FieldEr
             let zero = IntOrString::Int(0);
             let unavailable = ru.max_unavailable.as_ref().unwrap_or(&zero);
             let surge = ru.max_surge.as_ref().unwrap_or(&zero);
-            positive_int_or_percent(unavailable, &format!("{P}.maxUnavailable"), errs);
-            positive_int_or_percent(surge, &format!("{P}.maxSurge"), errs);
+            positive_int_or_percent(unavailable, &P.dot("maxUnavailable"), errs);
+            positive_int_or_percent(surge, &P.dot("maxSurge"), errs);
             if int_or_percent_value(unavailable) == 0 && int_or_percent_value(surge) == 0 {
                 errs.push(FieldError::invalid(
-                    format!("{P}.maxUnavailable"),
+                    P.dot("maxUnavailable"),
                     go_intstr(unavailable),
                     "may not be 0 when `maxSurge` is 0",
                 ));
             }
-            not_more_than_100_percent(unavailable, &format!("{P}.maxUnavailable"), errs);
+            not_more_than_100_percent(unavailable, &P.dot("maxUnavailable"), errs);
         }
         (other, _) => errs.push(FieldError::not_supported("spec.strategy", other, &["Recreate", "RollingUpdate"])),
     }
@@ -291,7 +292,7 @@ fn stateful_set_spec(s: &StatefulSetSpec, errs: &mut FieldErrors) {
         for (field, v) in [("whenDeleted", &p.when_deleted), ("whenScaled", &p.when_scaled)] {
             if v != "Retain" && v != "Delete" {
                 errs.push(FieldError::not_supported(
-                    format!("spec.persistentVolumeClaimRetentionPolicy.{field}"),
+                    "spec.persistentVolumeClaimRetentionPolicy".dot(field),
                     v,
                     &["Retain", "Delete"],
                 ));
@@ -356,9 +357,9 @@ fn go_sts_rolling_update(ru: &RollingUpdateStatefulSet) -> String {
 /// `validateRollingUpdateStatefulSet`.
 fn sts_rolling_update(ru: &RollingUpdateStatefulSet, errs: &mut FieldErrors) {
     const P: &str = "spec.updateStrategy.rollingUpdate";
-    non_negative(&format!("{P}.partition"), i64::from(ru.partition.unwrap_or(0)), errs);
+    non_negative(&P.dot("partition"), i64::from(ru.partition.unwrap_or(0)), errs);
     if let Some(mu) = &ru.max_unavailable {
-        let path = format!("{P}.maxUnavailable");
+        let path = P.dot("maxUnavailable");
         positive_int_or_percent(mu, &path, errs);
         if int_or_percent_value(mu) == 0 {
             errs.push(FieldError::invalid(&path, go_intstr(mu), "cannot be 0"));
@@ -437,19 +438,17 @@ fn ds_rolling_update(ru: &RollingUpdateDaemonSet, errs: &mut FieldErrors) {
     let zero = IntOrString::Int(0);
     let unavailable = ru.max_unavailable.as_ref().unwrap_or(&zero);
     let surge = ru.max_surge.as_ref().unwrap_or(&zero);
-    positive_int_or_percent(unavailable, &format!("{P}.maxUnavailable"), errs);
-    positive_int_or_percent(surge, &format!("{P}.maxSurge"), errs);
-    not_more_than_100_percent(unavailable, &format!("{P}.maxUnavailable"), errs);
-    not_more_than_100_percent(surge, &format!("{P}.maxSurge"), errs);
+    positive_int_or_percent(unavailable, &P.dot("maxUnavailable"), errs);
+    positive_int_or_percent(surge, &P.dot("maxSurge"), errs);
+    not_more_than_100_percent(unavailable, &P.dot("maxUnavailable"), errs);
+    not_more_than_100_percent(surge, &P.dot("maxSurge"), errs);
     match (int_or_percent_value(unavailable) != 0, int_or_percent_value(surge) != 0) {
         (true, true) => errs.push(FieldError::invalid(
-            format!("{P}.maxSurge"),
+            P.dot("maxSurge"),
             go_intstr(surge),
             "may not be set when maxUnavailable is non-zero",
         )),
-        (false, false) => {
-            errs.push(FieldError::required(format!("{P}.maxUnavailable"), "cannot be 0 when maxSurge is 0"))
-        }
+        (false, false) => errs.push(FieldError::required(P.dot("maxUnavailable"), "cannot be 0 when maxSurge is 0")),
         _ => {}
     }
 }

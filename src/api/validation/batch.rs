@@ -2,7 +2,9 @@
 //! gates: elastic Indexed Jobs on, mutable scheduling directives for suspended Jobs
 //! that never started): Job and CronJob.
 
+use crate::api::error::PathExt;
 use serde_json::Value;
+use std::fmt;
 
 use super::super::batch::{CronJob, Job, JobSpec};
 use super::super::defaults::{
@@ -29,12 +31,16 @@ const MAX_ON_EXIT_CODES_VALUES: usize = 255;
 const MAX_ON_POD_CONDITIONS_PATTERNS: usize = 20;
 
 /// `field.Invalid(path, field.OmitValueType{}, detail)`: printed without a value.
-fn invalid_omit(path: impl Into<String>, detail: &str) -> FieldError {
-    FieldError { path: path.into(), kind: FieldErrorKind::Invalid { value: detail.to_string() }, detail: String::new() }
+fn invalid_omit(path: impl fmt::Display, detail: &str) -> FieldError {
+    FieldError {
+        path: path.to_string(),
+        kind: FieldErrorKind::Invalid { value: detail.to_string() },
+        detail: String::new(),
+    }
 }
 
 /// `field.TooMany` (printed as an invalid count; kwarp's errors have no "Too many" kind).
-fn too_many(path: impl Into<String>, n: usize, max: usize) -> FieldError {
+fn too_many(path: impl fmt::Display, n: usize, max: usize) -> FieldError {
     FieldError::invalid(path, n, format!("must have at most {max} items"))
 }
 
@@ -132,8 +138,8 @@ fn generated_selector(j: &Job, require_prefixed_labels: bool, errs: &mut FieldEr
 }
 
 /// `validateJobSpec` (shared with CronJob job templates); `path` is the spec's path.
-fn job_spec(s: &JobSpec, path: &str, errs: &mut FieldErrors) {
-    let p = |f: &str| format!("{path}.{f}");
+fn job_spec(s: &JobSpec, path: &(impl fmt::Display + ?Sized), errs: &mut FieldErrors) {
+    let p = |f: &'static str| path.dot(f);
     non_negative_opt(&p("parallelism"), s.parallelism, errs);
     non_negative_opt(&p("completions"), s.completions, errs);
     non_negative_opt(&p("activeDeadlineSeconds"), s.active_deadline_seconds, errs);
@@ -174,7 +180,7 @@ fn job_spec(s: &JobSpec, path: &str, errs: &mut FieldErrors) {
     }
     let tpath = p("template");
     pod_template_spec(&s.template, &tpath, errs);
-    let rp_path = format!("{tpath}.spec.restartPolicy");
+    let rp_path = tpath.dot("spec.restartPolicy");
     match s.template.spec.restart_policy {
         None | Some(RestartPolicy::Always) => {
             errs.push(FieldError::required(rp_path, "valid values: \"OnFailure\", \"Never\""))
@@ -189,8 +195,8 @@ fn job_spec(s: &JobSpec, path: &str, errs: &mut FieldErrors) {
 }
 
 /// The Indexed-mode checks of `validateJobSpec`.
-fn indexed(s: &JobSpec, path: &str, errs: &mut FieldErrors) {
-    let p = |f: &str| format!("{path}.{f}");
+fn indexed(s: &JobSpec, path: &(impl fmt::Display + ?Sized), errs: &mut FieldErrors) {
+    let p = |f: &'static str| path.dot(f);
     if s.completions.is_none() {
         errs.push(FieldError::required(p("completions"), "when completion mode is Indexed"));
     }
@@ -241,8 +247,8 @@ fn indexed(s: &JobSpec, path: &str, errs: &mut FieldErrors) {
 
 /// `validatePodFailurePolicy` over the verbatim JSON (`onPodConditions[].status`
 /// absent or empty means its default, "True").
-fn pod_failure_policy(policy: &Value, spec: &JobSpec, path: &str, errs: &mut FieldErrors) {
-    let rules_path = format!("{path}.rules");
+fn pod_failure_policy(policy: &Value, spec: &JobSpec, path: &(impl fmt::Display + ?Sized), errs: &mut FieldErrors) {
+    let rules_path = path.dot("rules");
     let Some(rules) = policy.get("rules").and_then(Value::as_array) else {
         errs.push(FieldError::required(rules_path, ""));
         return;
@@ -259,28 +265,28 @@ fn pod_failure_policy(policy: &Value, spec: &JobSpec, path: &str, errs: &mut Fie
         .map(|c| c.name.as_str())
         .collect();
     for (i, rule) in rules.iter().enumerate() {
-        let rp = format!("{rules_path}[{i}]");
+        let rp = rules_path.at(i);
         const ACTIONS: [&str; 4] = ["Count", "FailIndex", "FailJob", "Ignore"];
         match rule.get("action").and_then(Value::as_str).unwrap_or("") {
             "" => errs.push(FieldError::required(
-                format!("{rp}.action"),
+                rp.dot("action"),
                 r#"valid values: ["Count" "FailIndex" "FailJob" "Ignore"]"#,
             )),
             "FailIndex" if spec.backoff_limit_per_index.is_none() => errs.push(FieldError::invalid(
-                format!("{rp}.action"),
+                rp.dot("action"),
                 q("FailIndex"),
                 "requires the backoffLimitPerIndex to be set",
             )),
-            a if !ACTIONS.contains(&a) => errs.push(FieldError::not_supported(format!("{rp}.action"), a, &ACTIONS)),
+            a if !ACTIONS.contains(&a) => errs.push(FieldError::not_supported(rp.dot("action"), a, &ACTIONS)),
             _ => {}
         }
         let on_exit = rule.get("onExitCodes").filter(|v| !v.is_null());
         let conditions = rule.get("onPodConditions").and_then(Value::as_array).filter(|c| !c.is_empty());
         if let Some(oe) = on_exit {
-            on_exit_codes(oe, &containers, &format!("{rp}.onExitCodes"), errs);
+            on_exit_codes(oe, &containers, &rp.dot("onExitCodes"), errs);
         }
         if let Some(conds) = conditions {
-            on_pod_conditions(conds, &format!("{rp}.onPodConditions"), errs);
+            on_pod_conditions(conds, &rp.dot("onPodConditions"), errs);
         }
         match (on_exit.is_some(), conditions.is_some()) {
             (true, true) => {
@@ -294,17 +300,17 @@ fn pod_failure_policy(policy: &Value, spec: &JobSpec, path: &str, errs: &mut Fie
     }
 }
 
-fn on_exit_codes(oe: &Value, containers: &[&str], path: &str, errs: &mut FieldErrors) {
+fn on_exit_codes(oe: &Value, containers: &[&str], path: &(impl fmt::Display + ?Sized), errs: &mut FieldErrors) {
     let op = oe.get("operator").and_then(Value::as_str).unwrap_or("");
     match op {
-        "" => errs.push(FieldError::required(format!("{path}.operator"), r#"valid values: ["In" "NotIn"]"#)),
+        "" => errs.push(FieldError::required(path.dot("operator"), r#"valid values: ["In" "NotIn"]"#)),
         "In" | "NotIn" => {}
-        other => errs.push(FieldError::not_supported(format!("{path}.operator"), other, &["In", "NotIn"])),
+        other => errs.push(FieldError::not_supported(path.dot("operator"), other, &["In", "NotIn"])),
     }
     if let Some(name) = oe.get("containerName").and_then(Value::as_str) {
         if !containers.contains(&name) {
             errs.push(FieldError::invalid(
-                format!("{path}.containerName"),
+                path.dot("containerName"),
                 q(name),
                 "must be one of the container or initContainer names in the pod template",
             ));
@@ -319,7 +325,7 @@ fn on_exit_codes(oe: &Value, containers: &[&str], path: &str, errs: &mut FieldEr
             format!("[]int32{{{}}}", v.iter().map(i64::to_string).collect::<Vec<_>>().join(", "))
         }
     };
-    let vpath = format!("{path}.values");
+    let vpath = path.dot("values");
     if values.is_empty() {
         errs.push(FieldError::invalid(&vpath, go_values(&values), "at least one value is required"));
     } else if values.len() > MAX_ON_EXIT_CODES_VALUES {
@@ -327,10 +333,10 @@ fn on_exit_codes(oe: &Value, containers: &[&str], path: &str, errs: &mut FieldEr
     }
     for (j, v) in values.iter().enumerate() {
         if op == "In" && *v == 0 {
-            errs.push(FieldError::invalid(format!("{vpath}[{j}]"), v, "must not be 0 for the In operator"));
+            errs.push(FieldError::invalid(vpath.at(j), v, "must not be 0 for the In operator"));
         }
         if values[..j].contains(v) {
-            errs.push(FieldError::duplicate(format!("{vpath}[{j}]"), v));
+            errs.push(FieldError::duplicate(vpath.at(j), v));
         }
     }
     if values.windows(2).any(|w| w[0] > w[1]) {
@@ -338,7 +344,7 @@ fn on_exit_codes(oe: &Value, containers: &[&str], path: &str, errs: &mut FieldEr
     }
 }
 
-fn on_pod_conditions(conds: &[Value], path: &str, errs: &mut FieldErrors) {
+fn on_pod_conditions(conds: &[Value], path: &(impl fmt::Display + ?Sized), errs: &mut FieldErrors) {
     if conds.len() > MAX_ON_POD_CONDITIONS_PATTERNS {
         errs.push(too_many(path, conds.len(), MAX_ON_POD_CONDITIONS_PATTERNS));
     }

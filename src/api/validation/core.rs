@@ -1,6 +1,8 @@
 //! core/v1 validation: Pods and pod templates, Services, PersistentVolumeClaims, Nodes.
 
+use crate::api::error::PathExt;
 use std::collections::HashSet;
+use std::fmt;
 
 use super::super::node::Node;
 use super::super::node_affinity::validate_affinity;
@@ -13,52 +15,52 @@ use super::{immutable_str, non_negative_opt, object_meta, object_meta_update, q,
 
 /// `ValidatePodTemplateSpec`: labels and annotations (at `path.labels`, as upstream
 /// prints them), then the pod spec.
-pub(crate) fn pod_template_spec(t: &PodTemplateSpec, path: &str, errs: &mut FieldErrors) {
-    names::validate_labels(&t.metadata.labels, &format!("{path}.labels"), errs);
-    names::validate_annotations(&t.metadata.annotations, &format!("{path}.annotations"), errs);
-    pod_spec(&t.spec, &format!("{path}.spec"), errs);
+pub(crate) fn pod_template_spec(t: &PodTemplateSpec, path: &(impl fmt::Display + ?Sized), errs: &mut FieldErrors) {
+    names::validate_labels(&t.metadata.labels, &path.dot("labels"), errs);
+    names::validate_annotations(&t.metadata.annotations, &path.dot("annotations"), errs);
+    pod_spec(&t.spec, &path.dot("spec"), errs);
 }
 
 /// `ValidatePodSpec`, for the fields kwarp models.
-pub(crate) fn pod_spec(spec: &PodSpec, path: &str, errs: &mut FieldErrors) {
-    volumes(&spec.volumes, &format!("{path}.volumes"), errs);
-    let cpath = format!("{path}.containers");
+pub(crate) fn pod_spec(spec: &PodSpec, path: &(impl fmt::Display + ?Sized), errs: &mut FieldErrors) {
+    volumes(&spec.volumes, &path.dot("volumes"), errs);
+    let cpath = path.dot("containers");
     if spec.containers.is_empty() {
         errs.push(FieldError::required(&cpath, ""));
     }
     let mut seen: HashSet<&str> = HashSet::new();
     for (i, c) in spec.containers.iter().enumerate() {
-        let p = format!("{cpath}[{i}]");
+        let p = cpath.at(i);
         container(c, &p, errs);
         if !seen.insert(&c.name) {
-            errs.push(FieldError::duplicate(format!("{p}.name"), q(&c.name)));
+            errs.push(FieldError::duplicate(p.dot("name"), q(&c.name)));
         }
     }
     for (i, c) in spec.init_containers.iter().enumerate() {
-        let p = format!("{path}.initContainers[{i}]");
+        let p = path.dot_at("initContainers", i);
         container(c, &p, errs);
         if seen.contains(c.name.as_str()) {
-            errs.push(FieldError::duplicate(format!("{p}.name"), q(&c.name)));
+            errs.push(FieldError::duplicate(p.dot("name"), q(&c.name)));
         } else if !c.name.is_empty() {
             seen.insert(&c.name);
         }
     }
     if spec.restart_policy.is_none() {
-        errs.push(FieldError::required(format!("{path}.restartPolicy"), ""));
+        errs.push(FieldError::required(path.dot("restartPolicy"), ""));
     }
-    names::validate_labels(&spec.node_selector, &format!("{path}.nodeSelector"), errs);
+    names::validate_labels(&spec.node_selector, &path.dot("nodeSelector"), errs);
     if let Some(a) = &spec.affinity {
-        validate_affinity(a, &format!("{path}.affinity"), errs);
+        validate_affinity(a, &path.dot("affinity"), errs);
     }
     if !spec.node_name.is_empty() {
         for msg in names::is_dns1123_subdomain(&spec.node_name) {
-            errs.push(FieldError::invalid(format!("{path}.nodeName"), q(&spec.node_name), msg));
+            errs.push(FieldError::invalid(path.dot("nodeName"), q(&spec.node_name), msg));
         }
     }
     if let Some(v) = spec.active_deadline_seconds {
         if !(1..=i64::from(i32::MAX)).contains(&v) {
             errs.push(FieldError::invalid(
-                format!("{path}.activeDeadlineSeconds"),
+                path.dot("activeDeadlineSeconds"),
                 v,
                 "must be between 1 and 2147483647, inclusive",
             ));
@@ -67,58 +69,56 @@ pub(crate) fn pod_spec(spec: &PodSpec, path: &str, errs: &mut FieldErrors) {
     for (field, value) in [("hostname", &spec.hostname), ("subdomain", &spec.subdomain)] {
         if !value.is_empty() {
             for msg in names::is_dns1123_label(value) {
-                errs.push(FieldError::invalid(format!("{path}.{field}"), q(value), msg));
+                errs.push(FieldError::invalid(path.dot(field), q(value), msg));
             }
         }
     }
-    validate_tolerations(&spec.tolerations, &format!("{path}.tolerations"), errs);
-    non_negative_opt(&format!("{path}.terminationGracePeriodSeconds"), spec.termination_grace_period_seconds, errs);
+    validate_tolerations(&spec.tolerations, &path.dot("tolerations"), errs);
+    non_negative_opt(&path.dot("terminationGracePeriodSeconds"), spec.termination_grace_period_seconds, errs);
 }
 
 /// `validateContainerCommon`: name, image, resources.
-fn container(c: &Container, path: &str, errs: &mut FieldErrors) {
+fn container(c: &Container, path: &(impl fmt::Display + ?Sized), errs: &mut FieldErrors) {
     if c.name.is_empty() {
-        errs.push(FieldError::required(format!("{path}.name"), ""));
+        errs.push(FieldError::required(path.dot("name"), ""));
     } else {
         for msg in names::is_dns1123_label(&c.name) {
-            errs.push(FieldError::invalid(format!("{path}.name"), q(&c.name), msg));
+            errs.push(FieldError::invalid(path.dot("name"), q(&c.name), msg));
         }
     }
     if c.image.is_empty() {
-        errs.push(FieldError::required(format!("{path}.image"), ""));
+        errs.push(FieldError::required(path.dot("image"), ""));
     }
-    resources(&c.resources, &format!("{path}.resources"), errs);
+    resources(&c.resources, &path.dot("resources"), errs);
 }
 
 /// `ValidateResourceRequirements`: names are container resources, quantities are
 /// non-negative (integers for extended resources), requests ≤ limits, and
 /// non-overcommittable resources (extended, hugepages) have requests equal to limits.
-fn resources(r: &ResourceRequirements, path: &str, errs: &mut FieldErrors) {
+fn resources(r: &ResourceRequirements, path: &(impl fmt::Display + ?Sized), errs: &mut FieldErrors) {
     for (name, qty) in &r.limits {
-        let p = format!("{path}.limits[{name}]");
+        let p = path.dot_key("limits", name);
         resource_name(name, &p, errs);
         resource_quantity(name, qty, &p, errs);
     }
     for (name, qty) in &r.requests {
-        let p = format!("{path}.requests[{name}]");
+        let p = path.dot_key("requests", name);
         resource_name(name, &p, errs);
         resource_quantity(name, qty, &p, errs);
         let overcommit = is_native_resource(name) && !name.starts_with("hugepages-");
         match r.limits.get(name) {
             Some(limit) if qty != limit && !overcommit => errs.push(FieldError::invalid(
-                format!("{path}.requests"),
+                path.dot("requests"),
                 q(qty.as_str()),
                 format!("must be equal to {name} limit of {}", limit.as_str()),
             )),
             Some(limit) if qty > limit => errs.push(FieldError::invalid(
-                format!("{path}.requests"),
+                path.dot("requests"),
                 q(qty.as_str()),
                 format!("must be less than or equal to {name} limit of {}", limit.as_str()),
             )),
-            None if !overcommit => errs.push(FieldError::required(
-                format!("{path}.limits"),
-                "Limit must be set for non overcommitable resources",
-            )),
+            None if !overcommit => errs
+                .push(FieldError::required(path.dot("limits"), "Limit must be set for non overcommitable resources")),
             _ => {}
         }
     }
@@ -130,7 +130,7 @@ fn is_native_resource(name: &str) -> bool {
 }
 
 /// `validateContainerResourceName`.
-fn resource_name(name: &str, path: &str, errs: &mut FieldErrors) {
+fn resource_name(name: &str, path: &(impl fmt::Display + ?Sized), errs: &mut FieldErrors) {
     for msg in names::is_qualified_name(name) {
         errs.push(FieldError::invalid(path, q(name), msg));
     }
@@ -146,7 +146,7 @@ fn resource_name(name: &str, path: &str, errs: &mut FieldErrors) {
 }
 
 /// `ValidateResourceQuantityValue`.
-fn resource_quantity(name: &str, qty: &Quantity, path: &str, errs: &mut FieldErrors) {
+fn resource_quantity(name: &str, qty: &Quantity, path: &(impl fmt::Display + ?Sized), errs: &mut FieldErrors) {
     if qty.is_negative() {
         errs.push(FieldError::invalid(path, q(qty.as_str()), super::NEGATIVE));
     }
@@ -156,28 +156,28 @@ fn resource_quantity(name: &str, qty: &Quantity, path: &str, errs: &mut FieldErr
 }
 
 /// `ValidateVolumes`: unique DNS-label names, exactly one source, PVC sources name a claim.
-fn volumes(vols: &[Volume], path: &str, errs: &mut FieldErrors) {
+fn volumes(vols: &[Volume], path: &(impl fmt::Display + ?Sized), errs: &mut FieldErrors) {
     let mut seen: HashSet<&str> = HashSet::new();
     for (i, v) in vols.iter().enumerate() {
-        let p = format!("{path}[{i}]");
+        let p = path.at(i);
         let mut el = FieldErrors::default();
         let mut sources = 0;
         if let Some(pvc) = &v.persistent_volume_claim {
             sources += 1;
             if pvc.claim_name.is_empty() {
-                el.push(FieldError::required(format!("{p}.persistentVolumeClaim.claimName"), ""));
+                el.push(FieldError::required(p.dot("persistentVolumeClaim.claimName"), ""));
             }
         }
         for key in v.extra.keys() {
             if sources > 0 {
-                el.push(FieldError::forbidden(format!("{p}.{key}"), "may not specify more than 1 volume type"));
+                el.push(FieldError::forbidden(p.dot(key), "may not specify more than 1 volume type"));
             }
             sources += 1;
         }
         if sources == 0 {
             el.push(FieldError::required(&p, "must specify a volume type"));
         }
-        let name_path = format!("{p}.name");
+        let name_path = p.dot("name");
         if v.name.is_empty() {
             el.push(FieldError::required(&name_path, ""));
         } else {
@@ -212,7 +212,7 @@ pub fn pod(o: &Pod, old: Option<&Pod>) -> Result<(), Invalid> {
             pod_spec(&o.spec, "spec", &mut errs);
             for (list, cs) in [("containers", &o.spec.containers), ("initContainers", &o.spec.init_containers)] {
                 for (i, c) in cs.iter().enumerate() {
-                    image_whitespace(c, &format!("spec.{list}[{i}].image"), &mut errs);
+                    image_whitespace(c, &"spec".dot_at(list, i).dot("image"), &mut errs);
                 }
             }
         }
@@ -225,7 +225,7 @@ pub fn pod(o: &Pod, old: Option<&Pod>) -> Result<(), Invalid> {
     errs.into_result(Kind::Pod, &o.metadata.name)
 }
 
-fn image_whitespace(c: &Container, path: &str, errs: &mut FieldErrors) {
+fn image_whitespace(c: &Container, path: &(impl fmt::Display + ?Sized), errs: &mut FieldErrors) {
     if c.image.trim() != c.image {
         errs.push(FieldError::invalid(path, q(&c.image), "must not have leading or trailing whitespace"));
     }
@@ -238,11 +238,11 @@ fn pod_update(new: &PodSpec, old: &PodSpec, errs: &mut FieldErrors) {
         ("initContainers", &new.init_containers, &old.init_containers),
     ] {
         if n.len() != o.len() {
-            errs.push(FieldError::forbidden(format!("spec.{list}"), "pod updates may not add or remove containers"));
+            errs.push(FieldError::forbidden("spec".dot(list), "pod updates may not add or remove containers"));
             return;
         }
         for (i, c) in n.iter().enumerate() {
-            image_whitespace(c, &format!("spec.{list}[{i}].image"), errs);
+            image_whitespace(c, &"spec".dot_at(list, i).dot("image"), errs);
         }
     }
     match (new.active_deadline_seconds, old.active_deadline_seconds) {

@@ -36,6 +36,7 @@ pub use self::batch::{cron_job, job, job_status};
 pub use self::core::{node, persistent_volume_claim, pod, service};
 pub use self::cron::{parse_schedule, Schedule, ScheduleKind};
 
+use std::fmt;
 use std::fmt::Write as _;
 
 use super::intstr::IntOrString;
@@ -43,6 +44,7 @@ use super::meta::{ObjectMeta, OwnerReference, StringMap};
 use super::names;
 use super::selector::LabelSelector;
 use super::{FieldError, FieldErrors, Kind};
+use crate::api::error::PathExt;
 
 /// `validation.IsNegativeErrorMsg` (apimachinery).
 pub(crate) const NEGATIVE: &str = "must be greater than or equal to 0";
@@ -194,20 +196,16 @@ fn owner_references(refs: &[OwnerReference], errs: &mut FieldErrors) {
             _ => "",
         };
         if version.is_empty() {
-            errs.push(FieldError::invalid(
-                format!("{PATH}.apiVersion"),
-                q(&r.api_version),
-                "version must not be empty",
-            ));
+            errs.push(FieldError::invalid(PATH.dot("apiVersion"), q(&r.api_version), "version must not be empty"));
         }
         if r.kind.is_empty() {
-            errs.push(FieldError::invalid(format!("{PATH}.kind"), q(""), "kind must not be empty"));
+            errs.push(FieldError::invalid(PATH.dot("kind"), q(""), "kind must not be empty"));
         }
         if r.name.is_empty() {
-            errs.push(FieldError::invalid(format!("{PATH}.name"), q(""), "name must not be empty"));
+            errs.push(FieldError::invalid(PATH.dot("name"), q(""), "name must not be empty"));
         }
         if r.uid.is_empty() {
-            errs.push(FieldError::invalid(format!("{PATH}.uid"), q(""), "uid must not be empty"));
+            errs.push(FieldError::invalid(PATH.dot("uid"), q(""), "uid must not be empty"));
         }
         if r.is_controller() {
             let current = format!("{}/{}", r.kind, r.name);
@@ -228,21 +226,25 @@ fn owner_references(refs: &[OwnerReference], errs: &mut FieldErrors) {
 // ------------------------------------------------------------------ shared field checks
 
 /// `ValidateNonnegativeField`.
-pub(crate) fn non_negative(path: &str, value: i64, errs: &mut FieldErrors) {
+pub(crate) fn non_negative(path: &(impl fmt::Display + ?Sized), value: i64, errs: &mut FieldErrors) {
     if value < 0 {
         errs.push(FieldError::invalid(path, value, NEGATIVE));
     }
 }
 
 /// `ValidateNonnegativeField` for an optional field (absent is fine).
-pub(crate) fn non_negative_opt<T: Into<i64> + Copy>(path: &str, value: Option<T>, errs: &mut FieldErrors) {
+pub(crate) fn non_negative_opt<T: Into<i64> + Copy>(
+    path: &(impl fmt::Display + ?Sized),
+    value: Option<T>,
+    errs: &mut FieldErrors,
+) {
     if let Some(v) = value {
         non_negative(path, v.into(), errs);
     }
 }
 
 /// `ValidateImmutableField` for strings.
-pub(crate) fn immutable_str(path: &str, new: &str, old: &str, errs: &mut FieldErrors) {
+pub(crate) fn immutable_str(path: &(impl fmt::Display + ?Sized), new: &str, old: &str, errs: &mut FieldErrors) {
     if new != old {
         errs.push(FieldError::invalid(path, q(new), IMMUTABLE));
     }
@@ -267,7 +269,7 @@ fn percent_messages(s: &str) -> Vec<String> {
 }
 
 /// `ValidatePositiveIntOrPercent`: a non-negative int or a well-formed percentage.
-pub(crate) fn positive_int_or_percent(v: &IntOrString, path: &str, errs: &mut FieldErrors) {
+pub(crate) fn positive_int_or_percent(v: &IntOrString, path: &(impl fmt::Display + ?Sized), errs: &mut FieldErrors) {
     match v {
         IntOrString::String(s) => {
             for msg in percent_messages(s) {
@@ -297,7 +299,7 @@ pub(crate) fn int_or_percent_value(v: &IntOrString) -> i64 {
 }
 
 /// `IsNotMoreThan100Percent`.
-pub(crate) fn not_more_than_100_percent(v: &IntOrString, path: &str, errs: &mut FieldErrors) {
+pub(crate) fn not_more_than_100_percent(v: &IntOrString, path: &(impl fmt::Display + ?Sized), errs: &mut FieldErrors) {
     if percent_value(v).is_some_and(|p| p > 100) {
         errs.push(FieldError::invalid(path, go_intstr(v), "must not be greater than 100%"));
     }
