@@ -162,13 +162,7 @@ impl<C: ApiClient> ReplicaSetController<C> {
         let template = &rs.spec.template.metadata.labels;
         let releases: Vec<Arc<Pod>> = match (m.deletion_timestamp, memo.releases()) {
             (Some(_), _) | (None, 0) => Vec::new(), // no release while being deleted
-            _ => memo
-                .pods
-                .iter()
-                .zip(&memo.facts)
-                .filter(|(_, f)| f.active && !f.selected)
-                .map(|(p, _)| p.clone())
-                .collect(),
+            _ => memo.controlled().filter(|(_, f)| f.active && !f.selected).map(|(p, _)| p.clone()).collect(),
         };
         let orphans: Vec<Arc<Pod>> = self.orphans(&m.namespace).into_iter().filter(|p| p.is_active()).collect();
         let mut claimed = Claimed { memo, adopted: Vec::new() };
@@ -342,7 +336,7 @@ impl<C: ApiClient> Reconciler for ReplicaSetController<C> {
         if let Some(hook) = &self.after_expectations_check {
             hook();
         }
-        let version = self.memos.version(ctx.id); // before the pods are read
+        let dirty = self.memos.take_dirty(ctx.id); // before the pods are read
         let mut memo = match self.memos.take(ctx.id) {
             Some(memo) if memo.fits(&rs) => memo,
             _ => {
@@ -354,7 +348,12 @@ impl<C: ApiClient> Reconciler for ReplicaSetController<C> {
                 Memo::new(&rs, selector, implied)
             }
         };
-        memo.refresh(version, || self.pod_cache().by_owner(&rs.metadata.uid), &rs.spec.template.metadata.labels);
+        memo.refresh(
+            dirty,
+            || self.pod_cache().by_owner(&rs.metadata.uid),
+            |pod| self.pod_cache().get_ns_name(namespace, pod),
+            &rs.spec.template.metadata.labels,
+        );
         let result = self.sync(&rs, &memo, needs_sync, key, ctx.id);
         self.memos.put(ctx.id, memo);
         result
@@ -415,10 +414,10 @@ impl<C: ApiClient> Handlers<C> {
     }
 
     /// The RS controlling a pod, per `r` (its controller reference); marks that RS's pods changed.
-    fn controller_of(&self, namespace: &str, r: &OwnerReference) -> Option<(ItemId, Arc<ReplicaSet>)> {
-        let rs = self.rsc.resolve(namespace, r)?;
+    fn controller_of(&self, pod: &Pod, r: &OwnerReference) -> Option<(ItemId, Arc<ReplicaSet>)> {
+        let rs = self.rsc.resolve(&pod.metadata.namespace, r)?;
         let id = self.id_of(&rs);
-        self.rsc.memos.bump(id);
+        self.rsc.memos.pod_changed(id, &pod.metadata.name);
         Some((id, rs))
     }
 }
@@ -451,7 +450,7 @@ impl<C: ApiClient> EventHandler<Pod> for Handlers<C> {
             return;
         }
         if let Some(r) = pod.metadata.controller_ref() {
-            if let Some((id, _)) = self.controller_of(&pod.metadata.namespace, r) {
+            if let Some((id, _)) = self.controller_of(pod, r) {
                 self.rsc.expectations.creation_observed(&id);
                 self.queue.add_id(id);
             }
@@ -478,12 +477,12 @@ impl<C: ApiClient> EventHandler<Pod> for Handlers<C> {
         let (old_ref, cur_ref) = (old.metadata.controller_ref(), cur.metadata.controller_ref());
         let ref_changed = old_ref != cur_ref;
         if ref_changed {
-            if let Some((id, _)) = old_ref.and_then(|r| self.controller_of(&old.metadata.namespace, r)) {
+            if let Some((id, _)) = old_ref.and_then(|r| self.controller_of(old, r)) {
                 self.queue.add_id(id);
             }
         }
         if let Some(r) = cur_ref {
-            let Some((id, rs)) = self.controller_of(&cur.metadata.namespace, r) else { return };
+            let Some((id, rs)) = self.controller_of(cur, r) else { return };
             self.queue.add_id(id);
             let min_ready = rs.spec.min_ready_seconds.unwrap_or(0);
             if min_ready > 0 && !old.is_ready() && cur.is_ready() {
@@ -501,7 +500,7 @@ impl<C: ApiClient> EventHandler<Pod> for Handlers<C> {
 
     fn on_delete(&self, pod: &Arc<Pod>) {
         let Some(r) = pod.metadata.controller_ref() else { return };
-        let Some((id, _)) = self.controller_of(&pod.metadata.namespace, r) else { return };
+        let Some((id, _)) = self.controller_of(pod, r) else { return };
         self.rsc.expectations.deletion_observed_of(&id, &pod_key(pod));
         self.queue.add_id(id);
     }
