@@ -284,7 +284,11 @@ impl<C: ApiClient> Reconciler for PodGc<C> {
                 .on_delete(move |p| c3(-terminal(p))),
         ));
         let pod_cache = pods.cache().clone();
-        nodes.add_event_handler(Arc::new(FnHandler::<Node>::new().on_delete(move |n| {
+        let podgc = Arc::clone(self);
+        let handler = FnHandler::<Node>::new().on_add(move |n| {
+            podgc.missing_since.lock().remove(&n.metadata.name); // a new quarantine if it goes again
+        });
+        nodes.add_event_handler(Arc::new(handler.on_delete(move |n| {
             let mut bound = pod_cache.by_node(&n.metadata.name);
             bound.sort_by(|a, b| {
                 (&a.metadata.namespace, &a.metadata.name).cmp(&(&b.metadata.namespace, &b.metadata.name))

@@ -141,16 +141,29 @@ impl Graph {
 
     /// An object of `kind` was added or changed. Returns the uids to look at:
     /// * the object itself, when its references changed and one names an owner not
-    ///   observed (possibly absent) or waiting for its dependents;
+    ///   observed (possibly absent), observed under another identity or scope
+    ///   (`OwnerRefInvalidNamespace` upstream), or waiting for its dependents;
     /// * the object, when it entered orphaning; the object and all its dependents,
     ///   when it entered foreground deletion;
     /// * owners in foreground deletion that it stopped blocking (reference removed
     ///   or `blockOwnerDeletion` cleared).
+    ///
+    /// A change that touches neither the references nor the deletion state (most
+    /// status updates) costs one lookup and no allocation.
     pub fn observe(&mut self, kind: Kind, m: &ObjectMeta) -> Vec<String> {
         let uid = m.uid.as_str();
+        if let Some(old) = self.nodes.get(uid) {
+            let same = old.owners == m.owner_references
+                && old.being_deleted == m.deletion_timestamp.is_some()
+                && old.deleting_dependents == deleting_dependents(m)
+                && old.orphaning == orphaning(m);
+            if same && old.kind == kind && old.name == m.name && old.namespace == m.namespace {
+                return Vec::new();
+            }
+        }
         let new = Node::of(kind, m);
-        let old = self.nodes.insert(uid.to_string(), new.clone());
         let mut out = Vec::new();
+        let old = self.nodes.remove(uid);
         let old_refs: &[OwnerReference] = old.as_ref().map_or(&[], |o| &o.owners);
         for r in old_refs {
             let kept = new.owners.iter().find(|n| n.uid == r.uid);
@@ -169,18 +182,28 @@ impl Graph {
             }
         }
         let refs_changed = old.as_ref().is_none_or(|o| o.owners != new.owners);
-        if refs_changed && new.owners.iter().any(|r| self.nodes.get(&r.uid).is_none_or(|o| o.deleting_dependents)) {
+        if refs_changed && new.owners.iter().any(|r| self.needs_a_look(r, &new.namespace)) {
             out.push(uid.to_string());
         }
         let was = |f: fn(&Node) -> bool| old.as_ref().is_some_and(f);
         if new.orphaning && !was(|o| o.orphaning) {
             out.push(uid.to_string());
         }
-        if new.deleting_dependents && !was(|o| o.deleting_dependents) {
+        let entered_foreground = new.deleting_dependents && !was(|o| o.deleting_dependents);
+        self.nodes.insert(uid.to_string(), new);
+        if entered_foreground {
             out.push(uid.to_string());
             out.extend(self.dependents_of(uid));
         }
         dedup_keep_order(out)
+    }
+
+    /// Whether the owner `r` of a dependent in `namespace` may be absent or is waiting:
+    /// not observed, observed with another kind, name or an out-of-scope namespace, or in foreground deletion.
+    fn needs_a_look(&self, r: &OwnerReference, namespace: &str) -> bool {
+        let Some(o) = self.nodes.get(&r.uid) else { return true };
+        let in_scope = !o.kind.is_namespaced() || (!namespace.is_empty() && o.namespace == namespace);
+        o.deleting_dependents || !in_scope || o.kind.as_str() != r.kind || o.name != r.name
     }
 
     /// An object was deleted. Returns the uids to look at: its dependents (their

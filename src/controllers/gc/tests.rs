@@ -233,6 +233,26 @@ fn graph_enqueues_what_a_change_concerns() {
 }
 
 #[test]
+fn graph_looks_at_references_to_owners_observed_out_of_scope() {
+    let mut g = Graph::new(10);
+    g.observe(Kind::ReplicaSet, &meta("b", "rs", "rs"));
+    g.observe(Kind::Pod, &meta("b", "owner-pod", "op"));
+    let same_ns = owned_by(meta("b", "p0", "p0"), &[("rs", true)]);
+    let mut same_ns_ref = same_ns.clone();
+    same_ns_ref.owner_references[0].name = "rs".into();
+    assert!(g.observe(Kind::Pod, &same_ns_ref).is_empty(), "in scope, same kind and name");
+    let mut other_ns = owned_by(meta("a", "p1", "p1"), &[("rs", true)]);
+    other_ns.owner_references[0].name = "rs".into();
+    assert_eq!(g.observe(Kind::Pod, &other_ns), ["p1"], "§10.b.7: owner observed in another namespace");
+    let mut renamed = owned_by(meta("b", "p2", "p2"), &[("rs", true)]);
+    renamed.owner_references[0].name = "not-rs".into();
+    assert_eq!(g.observe(Kind::Pod, &renamed), ["p2"], "the reference names another object");
+    let mut node = meta("", "n1", "n1");
+    node.owner_references.push(oref("Pod", "owner-pod", "op", None));
+    assert_eq!(g.observe(Kind::Node, &node), ["n1"], "§10.b.7: a cluster-scoped child of a namespaced owner");
+}
+
+#[test]
 fn absent_cache_forgets_the_oldest_past_its_capacity() {
     let mut g = Graph::new(2);
     for uid in ["a", "b", "c"] {
@@ -474,8 +494,9 @@ fn an_owner_in_another_namespace_or_a_namespaced_owner_of_a_node_counts_as_absen
     let mut other = rs("elsewhere");
     other.metadata.namespace = "other".into();
     let other = w.store.create(other).unwrap();
-    w.store.create(pod("p", &[&other.metadata], Kind::ReplicaSet)).unwrap();
     let owner_pod = w.store.create(pod("owner", &[], Kind::Pod)).unwrap();
+    w.settle(); // both owners are in the graph before their would-be dependents arrive
+    w.store.create(pod("p", &[&other.metadata], Kind::ReplicaSet)).unwrap();
     let mut node = Node { metadata: ObjectMeta::named("", "n1"), ..Default::default() };
     node.metadata.owner_references.push(controller_ref(&owner_pod.metadata, Kind::Pod));
     w.store.create(node).unwrap();
