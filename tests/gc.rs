@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use kwarp::actors::RuntimeConfig;
-use kwarp::api::pod::{Condition, ConditionStatus, Container};
+use kwarp::api::pod::{Condition, ConditionStatus, Container, RestartPolicy};
 use kwarp::api::{
     Deployment, Kind, LabelSelector, Node, ObjectMeta, OwnerReference, Pod, Quantity, ReplicaSet, StringMap, Time,
 };
@@ -68,11 +68,12 @@ impl Env {
     }
 
     fn start_with(nodes: usize, kubelet: KubeletConfig) -> Env {
-        let cfg = ClusterConfig {
-            runtime: RuntimeConfig { threads: 2, seed: 5, ..Default::default() },
-            kubelet,
-            ..Default::default()
-        };
+        let cfg = ClusterConfig { kubelet, ..Default::default() };
+        Env::start_config(nodes, cfg)
+    }
+
+    fn start_config(nodes: usize, mut cfg: ClusterConfig) -> Env {
+        cfg.runtime = RuntimeConfig { threads: 2, seed: 5, ..Default::default() };
         let cluster = Cluster::start(cfg);
         let api = cluster.runtime().client("test");
         let env = Env { cluster, api };
@@ -307,5 +308,25 @@ fn removing_a_node_collects_its_pods_and_the_replicaset_replaces_them_elsewhere(
             && pods.iter().all(|p| p.spec.node_name != victim && p.is_ready())
             && on_victim.iter().all(|n| pods.iter().all(|p| p.metadata.name != *n))
     });
+    env.cluster.shutdown();
+}
+
+#[test]
+fn terminated_pods_over_the_threshold_are_collected_oldest_first() {
+    let mut cfg = ClusterConfig::default();
+    cfg.controllers.terminated_pod_gc_threshold = 2;
+    let env = Env::start_config(1, cfg);
+    for i in 0..5 {
+        env.write(|api| {
+            let mut p = bare_pod(&format!("job-{i}"), Vec::new());
+            p.spec.restart_policy = Some(RestartPolicy::Never);
+            api.create(p).unwrap()
+        });
+        env.cluster.runtime().run_for(Duration::from_secs(1));
+    }
+    env.run_until("all finished or collected", || env.pods().iter().all(|p| p.is_terminal()) && env.pods().len() <= 2);
+    let left: Vec<String> = env.pods().iter().map(|p| p.metadata.name.clone()).collect();
+    assert_eq!(left, ["job-3", "job-4"], "the newest two terminated pods stay");
+    assert_eq!(env.calls(PODGC, Verb::Delete, Kind::Pod), 3);
     env.cluster.shutdown();
 }
