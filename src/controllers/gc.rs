@@ -3,7 +3,7 @@
 //!
 //! Hosted as a [`Reconciler`] whose keys are object **uids**: informer handlers
 //! on every kind that can own or be owned (`Kind::ALL`) keep a dependency
-//! [`Graph`](graph::Graph) (owner uid → dependents, never a scan of all objects)
+//! [`Graph`] (owner uid → dependents, never a scan of all objects)
 //! and enqueue the uids a change concerns (`GraphBuilder.processGraphChanges`).
 //! One queue serves upstream's two (`attemptToDelete`, `attemptToOrphan`):
 //! a sync reads the object live and [`plan_item`] says which it is.
