@@ -10,6 +10,10 @@
 //!   upstream) and then be confirmed missing by a live read; then each of its
 //!   pods is marked Failed with condition `DisruptionTarget` (reason
 //!   `DeletionByPodGC`) unless already terminal, and deleted with grace 0.
+//! * **Terminating pods nobody will finish** (`gcTerminating`,
+//!   `gcUnscheduledTerminating`): a pod with a deletionTimestamp that is not
+//!   bound, or bound to a node that is not Ready and carries the
+//!   `node.kubernetes.io/out-of-service` taint, is marked Failed and deleted with grace 0.
 //! * **Terminated pods.** Handlers count Succeeded/Failed pods; above the
 //!   threshold (default 12500; `<= 0` disables) one sync deletes the excess,
 //!   evicted pods first, then oldest by creationTimestamp, then by name.
@@ -44,6 +48,38 @@ pub const TERMINATED_KEY: &str = "#terminated";
 pub const DISRUPTION_TARGET: &str = "DisruptionTarget";
 /// Reason of that condition.
 pub const DELETION_BY_POD_GC: &str = "DeletionByPodGC";
+
+/// The taint an operator puts on a node that is shut down for good (`v1.TaintNodeOutOfService`).
+pub const TAINT_NODE_OUT_OF_SERVICE: &str = "node.kubernetes.io/out-of-service";
+
+/// Not Ready and tainted out-of-service: its terminating pods will never be confirmed by a kubelet.
+pub fn out_of_service(node: &Node) -> bool {
+    !node.is_ready() && node.spec.taints.iter().any(|t| t.key == TAINT_NODE_OUT_OF_SERVICE)
+}
+
+/// What PodGC makes of one pod, given its node as cached (`None`: not in the cache).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PodVerdict {
+    /// Nothing to do.
+    Keep,
+    /// Bound to a node missing from the cache: quarantine, confirm, then delete ([`orphan_step`]).
+    NodeMissing,
+    /// Terminating and unbound, or terminating on an out-of-service node: mark Failed, delete now.
+    ForceDelete,
+}
+
+/// Judges `pod` (`gcUnscheduledTerminating`, `gcTerminating`, the first half of `gcOrphaned`).
+pub fn judge(pod: &Pod, node: Option<&Node>) -> PodVerdict {
+    let terminating = pod.metadata.deletion_timestamp.is_some();
+    if pod.spec.node_name.is_empty() {
+        return if terminating { PodVerdict::ForceDelete } else { PodVerdict::Keep };
+    }
+    match node {
+        None => PodVerdict::NodeMissing,
+        Some(n) if terminating && out_of_service(n) => PodVerdict::ForceDelete,
+        Some(_) => PodVerdict::Keep,
+    }
+}
 
 /// What to do about a pod bound to `spec.nodeName`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -179,22 +215,27 @@ impl<C: ApiClient> PodGc<C> {
         }
     }
 
-    fn gc_orphaned(&self, key: &str) -> Result<Action> {
+    /// One pod: orphaned, terminating forever, or fine.
+    fn gc_pod(&self, key: &str) -> Result<Action> {
         let (namespace, name) = split_key(key);
         let Some(pod) = self.caches().pods.get_ns_name(namespace, name) else { return Ok(Action::Done) };
-        let node = pod.spec.node_name.as_str();
-        if node.is_empty() {
-            return Ok(Action::Done);
+        let node_name = pod.spec.node_name.as_str();
+        let node = (!node_name.is_empty()).then(|| self.caches().nodes.get(node_name)).flatten();
+        if node.is_some() {
+            self.missing_since.lock().remove(node_name);
         }
-        let cached = self.caches().nodes.get(node).is_some();
+        match judge(&pod, node.as_deref()) {
+            PodVerdict::Keep => Ok(Action::Done),
+            PodVerdict::ForceDelete => self.fail_and_delete(&pod, None, key).map(|()| Action::Done),
+            PodVerdict::NodeMissing => self.gc_orphaned(&pod, key),
+        }
+    }
+
+    fn gc_orphaned(&self, pod: &Pod, key: &str) -> Result<Action> {
+        let node = pod.spec.node_name.as_str();
         let now = self.clock.now();
-        let since = if cached {
-            self.missing_since.lock().remove(node);
-            now
-        } else {
-            *self.missing_since.lock().entry(node.to_string()).or_insert(now)
-        };
-        match orphan_step(cached, since, now, self.quarantine) {
+        let since = *self.missing_since.lock().entry(node.to_string()).or_insert(now);
+        match orphan_step(false, since, now, self.quarantine) {
             OrphanStep::NodeExists => Ok(Action::Done),
             OrphanStep::Wait(d) => Ok(Action::RequeueAfter(d)),
             OrphanStep::Confirm => {
@@ -213,7 +254,7 @@ impl<C: ApiClient> PodGc<C> {
                     "PodGC: node no longer exists",
                     now,
                 );
-                self.fail_and_delete(&pod, Some(condition), key)?;
+                self.fail_and_delete(pod, Some(condition), key)?;
                 Ok(Action::Done)
             }
         }
@@ -240,7 +281,7 @@ impl<C: ApiClient> Reconciler for PodGc<C> {
         if key == TERMINATED_KEY {
             self.gc_terminated()
         } else {
-            self.gc_orphaned(key)
+            self.gc_pod(key)
         }
     }
 
@@ -258,45 +299,56 @@ impl<C: ApiClient> Reconciler for PodGc<C> {
             }
         };
         let over = Arc::new(over);
-        let orphan = {
+        let judge_pod = {
             let (nodes, q) = (nodes.cache().clone(), queue.clone());
             move |p: &Pod| {
                 let node = p.spec.node_name.as_str();
-                if !node.is_empty() && nodes.get(node).is_none() {
+                let cached = (!node.is_empty()).then(|| nodes.get(node)).flatten();
+                if judge(p, cached.as_deref()) != PodVerdict::Keep {
                     q.add_ns_name(&p.metadata.namespace, &p.metadata.name);
                 }
             }
         };
-        let orphan = Arc::new(orphan);
-        let (o1, o2, c1, c2, c3) = (orphan.clone(), orphan, over.clone(), over.clone(), over);
+        let judge_pod = Arc::new(judge_pod);
+        let (j1, j2, c1, c2, c3) = (judge_pod.clone(), judge_pod, over.clone(), over.clone(), over);
         pods.add_event_handler(Arc::new(
             FnHandler::<Pod>::new()
                 .on_add(move |p| {
                     c1(terminal(p));
-                    o1(p);
+                    j1(p);
                 })
                 .on_update(move |old, new| {
                     c2(terminal(new) - terminal(old));
-                    if old.spec.node_name != new.spec.node_name {
-                        o2(new);
+                    let (o, n) = (&old.metadata, &new.metadata);
+                    if old.spec.node_name != new.spec.node_name || o.deletion_timestamp != n.deletion_timestamp {
+                        j2(new);
                     }
                 })
                 .on_delete(move |p| c3(-terminal(p))),
         ));
         let pod_cache = pods.cache().clone();
         let podgc = Arc::clone(self);
-        let handler = FnHandler::<Node>::new().on_add(move |n| {
-            podgc.missing_since.lock().remove(&n.metadata.name); // a new quarantine if it goes again
-        });
-        nodes.add_event_handler(Arc::new(handler.on_delete(move |n| {
-            let mut bound = pod_cache.by_node(&n.metadata.name);
-            bound.sort_by(|a, b| {
-                (&a.metadata.namespace, &a.metadata.name).cmp(&(&b.metadata.namespace, &b.metadata.name))
-            });
-            for p in bound {
-                queue.add_ns_name(&p.metadata.namespace, &p.metadata.name);
-            }
-        })));
+        let (pods_gone, pods_oos, q2) = (pod_cache.clone(), pod_cache, queue.clone());
+        let handler = FnHandler::<Node>::new()
+            .on_add(move |n| {
+                podgc.missing_since.lock().remove(&n.metadata.name); // a new quarantine if it goes again
+            })
+            .on_update(move |old, new| {
+                if out_of_service(new) && !out_of_service(old) {
+                    enqueue_bound(&pods_oos, &q2, &new.metadata.name, |p| p.metadata.deletion_timestamp.is_some());
+                }
+            })
+            .on_delete(move |n| enqueue_bound(&pods_gone, &queue, &n.metadata.name, |_| true));
+        nodes.add_event_handler(Arc::new(handler));
+    }
+}
+
+/// Queues the pods bound to `node` that `filter` keeps, in key order.
+fn enqueue_bound(pods: &Cache<Pod>, queue: &Enqueuer, node: &str, filter: impl Fn(&Pod) -> bool) {
+    let mut bound: Vec<Arc<Pod>> = pods.by_node(node).into_iter().filter(|p| filter(p)).collect();
+    bound.sort_by(|a, b| (&a.metadata.namespace, &a.metadata.name).cmp(&(&b.metadata.namespace, &b.metadata.name)));
+    for p in bound {
+        queue.add_ns_name(&p.metadata.namespace, &p.metadata.name);
     }
 }
 

@@ -6,6 +6,7 @@ use std::time::Duration;
 use super::*;
 use crate::actors::Component;
 use crate::api::pod::Container;
+use crate::api::taint::{Taint, TaintEffect};
 use crate::api::{Kind, ObjectMeta};
 use crate::clock::VirtualClock;
 use crate::controllers::{Controller, FakeClient};
@@ -170,4 +171,80 @@ fn terminated_pods_beyond_the_threshold_are_deleted_oldest_first() {
     let left: Vec<bool> = (0..5).map(|i| w.exists(&format!("p{i}"))).collect();
     assert_eq!(left, [false, false, true, true, true], "4 terminated, threshold 2: the 2 oldest go");
     assert_eq!(w.fake.count(Verb::UpdateStatus, Kind::Pod), 0, "already terminal: no status write");
+}
+
+fn ready_node(name: &str, ready: bool, out_of_service_taint: bool) -> Node {
+    let mut n = Node { metadata: ObjectMeta::named("", name), ..Default::default() };
+    let status = if ready { ConditionStatus::True } else { ConditionStatus::False };
+    n.status.conditions.push(Condition::new("Ready", status, "", "", Time::default()));
+    if out_of_service_taint {
+        n.spec.taints.push(Taint {
+            key: TAINT_NODE_OUT_OF_SERVICE.into(),
+            effect: TaintEffect::NoExecute,
+            ..Default::default()
+        });
+    }
+    n
+}
+
+#[test]
+fn judge_finds_orphaned_and_never_finishing_pods() {
+    use PodVerdict::*;
+    let pod = |node: &str, terminating: bool| {
+        let mut p = Pod { metadata: ObjectMeta::named("ns", "p"), ..Default::default() };
+        p.spec.node_name = node.into();
+        p.metadata.deletion_timestamp = terminating.then_some(Time::from_secs(1));
+        p
+    };
+    let up = ready_node("n", true, false);
+    let down = ready_node("n", false, false);
+    let tainted_up = ready_node("n", true, true);
+    let out = ready_node("n", false, true);
+    let cases = [
+        ("unbound", pod("", false), None, Keep),
+        ("unbound, terminating", pod("", true), None, ForceDelete),
+        ("bound, node missing", pod("n", false), None, NodeMissing),
+        ("bound, terminating, node missing", pod("n", true), None, NodeMissing),
+        ("running on a live node", pod("n", false), Some(&up), Keep),
+        ("terminating on a not-ready node", pod("n", true), Some(&down), Keep),
+        ("terminating on a Ready node with the taint", pod("n", true), Some(&tainted_up), Keep),
+        ("running on an out-of-service node", pod("n", false), Some(&out), Keep),
+        ("terminating on an out-of-service node", pod("n", true), Some(&out), ForceDelete),
+    ];
+    for (name, p, node, want) in cases {
+        assert_eq!(judge(&p, node), want, "{name}");
+    }
+}
+
+#[test]
+fn terminating_pods_of_an_out_of_service_node_are_force_deleted() {
+    let w = World::new(DEFAULT_TERMINATED_POD_THRESHOLD);
+    w.store.create(ready_node("n1", true, false)).unwrap();
+    w.pod("a", "n1", PodPhase::Running);
+    w.pod("b", "n1", PodPhase::Running);
+    w.store.delete::<Pod>("ns", "a", &DeleteOptions::default()).unwrap(); // graceful: 30 s
+    w.settle();
+    assert!(w.exists("a"), "a terminating pod on a live node waits for its kubelet");
+    w.store.update(ready_node("n1", true, true)).unwrap();
+    w.settle();
+    assert!(w.exists("a"), "tainted but still Ready");
+    w.store.update_status(ready_node("n1", false, true)).unwrap();
+    w.settle();
+    assert!(!w.exists("a"), "not Ready and out of service: forced");
+    assert!(w.exists("b"), "a pod that is not terminating stays");
+    assert_eq!(w.fake.count(Verb::UpdateStatus, Kind::Pod), 1);
+}
+
+#[test]
+fn an_unscheduled_terminating_pod_is_failed_and_force_deleted() {
+    let w = World::new(DEFAULT_TERMINATED_POD_THRESHOLD);
+    w.pod("held", "", PodPhase::Pending);
+    w.store.patch::<Pod>("ns", "held", |p| p.metadata.finalizers.push("test/hold".into())).unwrap();
+    w.store.delete::<Pod>("ns", "held", &DeleteOptions::default()).unwrap();
+    w.settle();
+    let p = w.store.get::<Pod>("ns", "held").unwrap();
+    assert_eq!(p.phase(), PodPhase::Failed, "marked Failed before the delete");
+    assert_eq!(w.fake.count(Verb::Delete, Kind::Pod), 1);
+    w.store.patch::<Pod>("ns", "held", |p| p.metadata.finalizers.clear()).unwrap();
+    assert!(!w.exists("held"));
 }
