@@ -176,13 +176,15 @@ impl<C: ApiClient> GarbageCollector<C> {
             OwnerLocation::InvalidNamespace => return Ok(OwnerStatus::Dangling),
             OwnerLocation::At { kind, namespace } => (kind, namespace),
         };
-        if self.graph.lock().is_absent(&r.uid) {
+        // Deleted uids are absent everywhere; a failed lookup only for this very reference.
+        let reference = format!("{}|{kind}|{ns}|{}", r.uid, r.name);
+        if self.graph.lock().is_absent_any(&[&r.uid, &reference]) {
             return Ok(OwnerStatus::Dangling);
         }
         let found = self.get_meta(kind, &ns, &r.name).map_err(|e| ReconcileError::api(key, e))?;
         let status = classify_owner(r, found.as_ref());
         if status == OwnerStatus::Dangling {
-            self.graph.lock().mark_absent(&r.uid);
+            self.graph.lock().mark_absent(&reference);
         }
         Ok(status)
     }

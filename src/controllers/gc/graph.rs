@@ -102,9 +102,14 @@ impl Graph {
         self.absent.set.contains(uid)
     }
 
-    /// Remembers that no object with this uid exists.
-    pub fn mark_absent(&mut self, uid: &str) {
-        self.absent.insert(uid);
+    /// Whether any of `keys` is remembered absent.
+    pub fn is_absent_any(&self, keys: &[&str]) -> bool {
+        keys.iter().any(|k| self.absent.set.contains(*k))
+    }
+
+    /// Remembers that `key` is absent: a uid seen deleted, or an owner reference whose lookup failed.
+    pub fn mark_absent(&mut self, key: &str) {
+        self.absent.insert(key);
     }
 
     /// Uids of the observed dependents of `owner`, sorted.
@@ -207,7 +212,8 @@ impl Graph {
     }
 
     /// An object was deleted. Returns the uids to look at: its dependents (their
-    /// reference now dangles) and its owners in foreground deletion.
+    /// reference now dangles) and its owners in foreground deletion. An object
+    /// with dependents is remembered as absent.
     pub fn forget(&mut self, m: &ObjectMeta) -> Vec<String> {
         let uid = m.uid.as_str();
         let owners = match self.nodes.remove(uid) {
@@ -221,8 +227,11 @@ impl Graph {
                 out.push(r.uid.clone());
             }
         }
-        out.extend(self.dependents_of(uid));
-        self.absent.insert(uid);
+        let dependents = self.dependents_of(uid);
+        if !dependents.is_empty() {
+            self.absent.insert(uid); // an owner: its dependents will ask (pods alone would flush the cache)
+        }
+        out.extend(dependents);
         dedup_keep_order(out)
     }
 

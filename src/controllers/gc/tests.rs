@@ -221,9 +221,10 @@ fn graph_enqueues_what_a_change_concerns() {
     assert_eq!(g.forget(&p2), ["rs"]);
     assert_eq!(g.dependents_of("rs"), ["p1"]);
 
-    // The owner goes: its dependents, and it is remembered as absent.
+    // The owner goes: its dependents, and it is remembered as absent (a leaf is not).
     assert_eq!(g.forget(&rs), ["p1"]);
     assert!(g.is_absent("rs"));
+    assert!(!g.is_absent("p2"));
     assert!(g.node("rs").is_none());
     // Orphaning is looked at once, when it starts.
     let job = meta("ns", "job", "job");
@@ -380,6 +381,23 @@ fn a_pod_with_one_live_owner_only_loses_the_dangling_reference() {
     assert_eq!(p.metadata.owner_references[0].uid, live.metadata.uid);
     assert_eq!(w.fake.count(Verb::Patch, Kind::Pod), 1);
     assert_eq!(w.fake.count(Verb::Delete, Kind::Pod), 0);
+}
+
+#[test]
+fn a_reference_that_names_the_wrong_object_does_not_make_the_owner_absent_for_others() {
+    let w = World::new();
+    let live = w.store.create(rs("live")).unwrap();
+    w.settle();
+    let misnamed = ObjectMeta { name: "not-live".into(), ..live.metadata.clone() };
+    w.store.create(pod("wrong", &[&misnamed], Kind::ReplicaSet)).unwrap();
+    w.settle();
+    assert!(!w.exists::<Pod>("wrong"), "its owner is not where its reference says");
+    let ghost = meta(NS, "gone", "dead-uid");
+    w.store.create(pod("right", &[&live.metadata, &ghost], Kind::ReplicaSet)).unwrap();
+    w.settle();
+    let p = w.get::<Pod>("right");
+    assert_eq!(p.metadata.owner_references.len(), 1, "the live owner is still solid for a correct reference");
+    assert_eq!(p.metadata.owner_references[0].uid, live.metadata.uid);
 }
 
 #[test]
