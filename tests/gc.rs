@@ -330,3 +330,38 @@ fn terminated_pods_over_the_threshold_are_collected_oldest_first() {
     assert_eq!(env.calls(PODGC, Verb::Delete, Kind::Pod), 3);
     env.cluster.shutdown();
 }
+
+/// Every store write of one seeded single-threaded run: a foreground and a
+/// background deletion, with the GC and PodGC at work.
+fn event_log(seed: u64) -> Vec<String> {
+    let mut cfg = ClusterConfig { record_events: true, ..Default::default() };
+    cfg.runtime = RuntimeConfig { threads: 1, seed, ..Default::default() };
+    let cluster = Cluster::start(cfg);
+    let env = Env { api: cluster.runtime().client("test"), cluster };
+    env.write(|api| {
+        for i in 0..2 {
+            api.create(node(&format!("node-{i}"))).unwrap();
+        }
+    });
+    env.write(|api| {
+        api.create(replica_set("a", 4)).unwrap();
+        api.create(replica_set("b", 4)).unwrap();
+    });
+    env.run_until("pods ready", env.running(8));
+    env.delete::<ReplicaSet>("a", Some(Propagation::Foreground));
+    env.delete::<ReplicaSet>("b", None);
+    env.write(|api| api.delete::<Node>("", "node-1", &DeleteOptions::default()).unwrap());
+    env.run_until("all gone", || env.pods().is_empty() && !env.exists::<ReplicaSet>("a"));
+    let start = Time::default();
+    let events = env.cluster.events().expect("recording");
+    let log = events.try_iter().map(|e| e.to_json_line(start).to_string()).collect();
+    env.cluster.shutdown();
+    log
+}
+
+#[test]
+fn a_seeded_single_threaded_run_with_the_gc_is_reproducible() {
+    let first = event_log(11);
+    assert!(first.iter().any(|l| l.contains(FINALIZER_FOREGROUND)), "the run went through a foreground deletion");
+    assert_eq!(first, event_log(11), "same seed, same event log");
+}
