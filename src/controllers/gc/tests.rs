@@ -556,3 +556,19 @@ fn a_failed_delete_is_retried_through_the_rate_limiter() {
     assert!(!w.exists::<Pod>("p"));
     assert_eq!(w.fake.count(Verb::Get, Kind::ReplicaSet), 1, "the absent owner is remembered");
 }
+
+#[test]
+fn a_dependent_with_another_live_owner_survives_a_foreground_deletion_and_lets_go() {
+    let w = World::new();
+    let doomed = w.store.create(rs("doomed")).unwrap();
+    let keeper = w.store.create(rs("keeper")).unwrap();
+    w.store.create(pod("shared", &[&doomed.metadata, &keeper.metadata], Kind::ReplicaSet)).unwrap();
+    w.settle();
+    w.delete::<ReplicaSet>("doomed", Some(Propagation::Foreground));
+    w.settle();
+    assert!(!w.exists::<ReplicaSet>("doomed"), "the owner went once the reference to it was gone");
+    let p = w.get::<Pod>("shared");
+    assert!(p.metadata.deletion_timestamp.is_none());
+    let uids: Vec<&str> = p.metadata.owner_references.iter().map(|r| r.uid.as_str()).collect();
+    assert_eq!(uids, [keeper.metadata.uid.as_str()]);
+}
