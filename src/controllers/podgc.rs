@@ -144,8 +144,8 @@ pub struct PodGc<C = Client> {
     threshold: i64,
     quarantine: Duration,
     caches: OnceLock<Caches>,
-    /// Node name → when PodGC first found it missing.
-    missing_since: Mutex<HashMap<String, Time>>,
+    /// Node name → when PodGC first found it missing, and whether a live read confirmed it gone.
+    missing_since: Mutex<HashMap<String, (Time, bool)>>,
     /// Succeeded or Failed pods in the cache, kept by the handlers.
     terminated: Arc<AtomicI64>,
 }
@@ -234,18 +234,23 @@ impl<C: ApiClient> PodGc<C> {
     fn gc_orphaned(&self, pod: &Pod, key: &str) -> Result<Action> {
         let node = pod.spec.node_name.as_str();
         let now = self.clock.now();
-        let since = *self.missing_since.lock().entry(node.to_string()).or_insert(now);
+        let (since, confirmed) = *self.missing_since.lock().entry(node.to_string()).or_insert((now, false));
         match orphan_step(false, since, now, self.quarantine) {
             OrphanStep::NodeExists => Ok(Action::Done),
             OrphanStep::Wait(d) => Ok(Action::RequeueAfter(d)),
             OrphanStep::Confirm => {
-                match self.client.get::<Node>("", node) {
-                    Ok(_) => {
-                        self.missing_since.lock().remove(node);
-                        return Ok(Action::Done);
+                if !confirmed {
+                    // One live read per node, not per pod (`discoverDeletedNodes`).
+                    match self.client.get::<Node>("", node) {
+                        Ok(_) => {
+                            self.missing_since.lock().remove(node);
+                            return Ok(Action::Done);
+                        }
+                        Err(e) if e.is_not_found() => {
+                            self.missing_since.lock().insert(node.to_string(), (since, true));
+                        }
+                        Err(e) => return Err(ReconcileError::api(key, e)),
                     }
-                    Err(e) if e.is_not_found() => {}
-                    Err(e) => return Err(ReconcileError::api(key, e)),
                 }
                 let condition = Condition::new(
                     DISRUPTION_TARGET,

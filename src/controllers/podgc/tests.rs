@@ -111,6 +111,7 @@ fn pods_of_a_deleted_node_are_failed_and_force_deleted_after_the_quarantine() {
     w.node("n1");
     w.node("n2");
     w.pod("a", "n1", PodPhase::Running);
+    w.pod("a2", "n1", PodPhase::Pending);
     w.pod("b", "n2", PodPhase::Running);
     w.settle();
     w.store.delete::<Node>("", "n1", &DeleteOptions::default()).unwrap();
@@ -121,11 +122,11 @@ fn pods_of_a_deleted_node_are_failed_and_force_deleted_after_the_quarantine() {
     assert!(w.exists("a"));
     w.clock.advance(S);
     w.settle();
-    assert!(!w.exists("a"));
+    assert!(!w.exists("a") && !w.exists("a2"));
     assert!(w.exists("b"));
-    assert_eq!(w.fake.count(Verb::UpdateStatus, Kind::Pod), 1, "marked Failed first");
-    assert_eq!(w.fake.count(Verb::Get, Kind::Node), 1, "confirmed live");
-    assert_eq!(w.fake.count(Verb::Delete, Kind::Pod), 1);
+    assert_eq!(w.fake.count(Verb::UpdateStatus, Kind::Pod), 2, "marked Failed first");
+    assert_eq!(w.fake.count(Verb::Get, Kind::Node), 1, "confirmed live, once per node");
+    assert_eq!(w.fake.count(Verb::Delete, Kind::Pod), 2);
 }
 
 #[test]
