@@ -12,6 +12,8 @@ use crossbeam_channel::Receiver;
 use hdrhistogram::Histogram;
 
 use crate::actors::{Runtime, RuntimeBuilder, RuntimeConfig, RuntimeStats};
+use crate::controllers::gc::GarbageCollector;
+use crate::controllers::podgc::PodGc;
 use crate::controllers::replicaset::ReplicaSetController;
 use crate::controllers::{Controller, ControllerMetrics};
 use crate::sim::{Kubelet, KubeletConfig, Scheduler, SchedulerConfig, SchedulerMetrics};
@@ -21,11 +23,15 @@ use crate::store::{AnyEvent, ApiCallCount};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ControllersConfig {
     pub replicaset_workers: usize,
+    /// Garbage-collector workers (`--concurrent-gc-syncs`, default 20).
+    pub gc_workers: usize,
+    /// PodGC's `--terminated-pod-gc-threshold` (default 12500; `<= 0` disables that sweep).
+    pub terminated_pod_gc_threshold: i64,
 }
 
 impl Default for ControllersConfig {
     fn default() -> Self {
-        ControllersConfig { replicaset_workers: 5 }
+        ControllersConfig { replicaset_workers: 5, gc_workers: 20, terminated_pod_gc_threshold: 12_500 }
     }
 }
 
@@ -93,11 +99,28 @@ impl Cluster {
             clock.clone(),
             cfg.controllers.replicaset_workers.max(1),
         );
+        let gc = Controller::new(
+            Arc::new(GarbageCollector::new(b.store.client("generic-garbage-collector"))),
+            &b.informers,
+            clock.clone(),
+            cfg.controllers.gc_workers.max(1),
+        );
+        let podgc = Controller::new(
+            Arc::new(
+                PodGc::new(b.store.client("pod-garbage-collector"), clock.clone())
+                    .with_threshold(cfg.controllers.terminated_pod_gc_threshold),
+            ),
+            &b.informers,
+            clock.clone(),
+            1,
+        );
         b.add(scheduler.clone());
         b.add(kubelet.clone());
         b.add(rs.clone());
+        b.add(gc.clone());
+        b.add(podgc.clone());
         let runtime = b.start();
-        Cluster { runtime, kubelet, scheduler, controllers: vec![rs], events }
+        Cluster { runtime, kubelet, scheduler, controllers: vec![rs, gc, podgc], events }
     }
 
     pub fn runtime(&self) -> &Runtime {

@@ -34,13 +34,15 @@
 //! Shared helpers, pure and table-tested (SEMANTICS §1): [`expectations`],
 //! [`pod_control`] (slow start, pods from templates), [`ranking`] (ActivePods,
 //! ActivePodsWithRanks, ReplicaSet orderings), [`claim`] (adoption / release).
-//! Controllers: [`replicaset`].
+//! Controllers: [`replicaset`], [`gc`] (garbage collector), [`podgc`].
 
 pub mod claim;
 pub mod client;
 pub mod controller;
 pub mod expectations;
+pub mod gc;
 pub mod pod_control;
+pub mod podgc;
 pub mod ranking;
 pub mod replicaset;
 
