@@ -39,6 +39,7 @@
 pub mod claim;
 pub mod client;
 pub mod controller;
+pub mod deployment;
 pub mod expectations;
 pub mod pod_control;
 pub mod ranking;
