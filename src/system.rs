@@ -12,6 +12,7 @@ use crossbeam_channel::Receiver;
 use hdrhistogram::Histogram;
 
 use crate::actors::{Runtime, RuntimeBuilder, RuntimeConfig, RuntimeStats};
+use crate::controllers::deployment::DeploymentController;
 use crate::controllers::replicaset::ReplicaSetController;
 use crate::controllers::{Controller, ControllerMetrics};
 use crate::sim::{Kubelet, KubeletConfig, Scheduler, SchedulerConfig, SchedulerMetrics};
@@ -21,11 +22,12 @@ use crate::store::{AnyEvent, ApiCallCount};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ControllersConfig {
     pub replicaset_workers: usize,
+    pub deployment_workers: usize,
 }
 
 impl Default for ControllersConfig {
     fn default() -> Self {
-        ControllersConfig { replicaset_workers: 5 }
+        ControllersConfig { replicaset_workers: 5, deployment_workers: 5 }
     }
 }
 
@@ -93,11 +95,18 @@ impl Cluster {
             clock.clone(),
             cfg.controllers.replicaset_workers.max(1),
         );
+        let deployment = Controller::new(
+            Arc::new(DeploymentController::new(b.store.client("deployment-controller"), clock.clone())),
+            &b.informers,
+            clock.clone(),
+            cfg.controllers.deployment_workers.max(1),
+        );
         b.add(scheduler.clone());
         b.add(kubelet.clone());
         b.add(rs.clone());
+        b.add(deployment.clone());
         let runtime = b.start();
-        Cluster { runtime, kubelet, scheduler, controllers: vec![rs], events }
+        Cluster { runtime, kubelet, scheduler, controllers: vec![rs, deployment], events }
     }
 
     pub fn runtime(&self) -> &Runtime {

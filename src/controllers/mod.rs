@@ -34,7 +34,7 @@
 //! Shared helpers, pure and table-tested (SEMANTICS §1): [`expectations`],
 //! [`pod_control`] (slow start, pods from templates), [`ranking`] (ActivePods,
 //! ActivePodsWithRanks, ReplicaSet orderings), [`claim`] (adoption / release).
-//! Controllers: [`replicaset`].
+//! Controllers: [`replicaset`], [`deployment`].
 
 pub mod claim;
 pub mod client;
@@ -57,6 +57,7 @@ use crate::workqueue::ItemId;
 
 pub use client::{ApiClient, Call, FakeClient};
 pub use controller::{Controller, ControllerMetrics, Enqueuer};
+pub use deployment::DeploymentController;
 pub use expectations::ControllerExpectations;
 pub use replicaset::ReplicaSetController;
 

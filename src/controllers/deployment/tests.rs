@@ -659,6 +659,24 @@ fn new_replica_set_annotations_raise_the_revision_and_keep_history() {
 }
 
 #[test]
+fn the_staleness_check_agrees_with_setting_the_annotations() {
+    let mut d = rolling(1, "1", "0");
+    let cases = [rs("v1", 1, 1, 0), with_revision(rs("v1", 1, 1, 0), "3"), with_revision(rs("v1", 1, 1, 0), "x")];
+    for with_team in [false, true] {
+        if with_team {
+            d.metadata.annotations.insert("team".into(), "a".into());
+        }
+        for r in &cases {
+            for rev in [1, 3, 4] {
+                let mut copy = r.clone();
+                let changed = set_new_replica_set_annotations(&d, &mut copy, rev, true, 100);
+                assert_eq!(new_rs_annotations_stale(&d, r, rev), changed, "{:?} rev {rev}", r.metadata.annotations);
+            }
+        }
+    }
+}
+
+#[test]
 fn new_replica_set_annotations_copy_the_deployments_and_size_a_new_rs() {
     let mut d = rolling(4, "1", "0");
     d.metadata.annotations.insert("team".into(), "a".into());

@@ -211,21 +211,23 @@ pub fn scale_down_old_for_rolling_update(min_available: i32, available: i32, old
 /// `reconcileOldReplicaSets`: the new sizes of the active old RSs (`old`, oldest
 /// first), given the new RS; equal to the current sizes when nothing can go.
 pub fn reconcile_old_replica_sets(d: &Deployment, new: RsSize, old: &[RsSize]) -> Vec<i32> {
-    let current: Vec<i32> = old.iter().map(|s| s.replicas).collect();
-    let old_total: i32 = current.iter().sum();
-    if old_total == 0 {
-        return current;
-    }
-    let all = old_total + new.replicas;
-    let min_available = replicas(d) - max_unavailable(d);
-    let new_unavailable = new.replicas - new.available;
-    let max_scaled_down = all - min_available - new_unavailable;
+    let max_scaled_down = max_scaled_down(d, new, old);
     if max_scaled_down <= 0 {
-        return current;
+        return old.iter().map(|s| s.replicas).collect();
     }
     let (cleaned, _) = cleanup_unhealthy_replicas(old, max_scaled_down);
     let available = old.iter().map(|s| s.available).sum::<i32>() + new.available;
-    scale_down_old_for_rolling_update(min_available, available, &cleaned).0
+    scale_down_old_for_rolling_update(min_available(d), available, &cleaned).0
+}
+
+/// How many old replicas a rolling sync may remove at most (`maxScaledDown`):
+/// `Σ spec.replicas − minAvailable − new RS unavailable`; 0 when no old RS has replicas.
+pub fn max_scaled_down(d: &Deployment, new: RsSize, old: &[RsSize]) -> i32 {
+    let old_total: i32 = old.iter().map(|s| s.replicas).sum();
+    if old_total == 0 {
+        return 0;
+    }
+    old_total + new.replicas - min_available(d) - (new.replicas - new.available)
 }
 
 /// `oldPodsRunning` (Recreate): any old RS still counts pods, or any pod of an
@@ -354,6 +356,21 @@ fn append_revision_history(a: &mut StringMap, old: &str, limit: usize) {
         kept.push(old);
         a.insert(REVISION_HISTORY_ANNOTATION.to_string(), kept.join(","));
     }
+}
+
+/// Whether [`set_new_replica_set_annotations`] on an existing RS would change
+/// anything, without copying it: a copied Deployment annotation differs, or the
+/// revision is below `new_revision` (an unparsable revision: nothing changes).
+pub fn new_rs_annotations_stale(d: &Deployment, rs: &ReplicaSet, new_revision: i64) -> bool {
+    let a = &rs.metadata.annotations;
+    let old = match a.get(REVISION_ANNOTATION).map(String::as_str) {
+        None | Some("") => 0,
+        Some(s) => match s.parse::<i64>() {
+            Ok(v) => v,
+            Err(_) => return false,
+        },
+    };
+    old < new_revision || d.metadata.annotations.iter().any(|(k, v)| !skip_copy_annotation(k) && a.get(k) != Some(v))
 }
 
 /// `MaxRevision`: the highest parsable revision (0 if none).
