@@ -610,3 +610,73 @@ fn the_same_seed_gives_the_same_rollout() {
     };
     assert_eq!(run(), run());
 }
+
+// ================================================================ more single syncs
+
+/// Rolls `name` to `image` with every RS reported available after each sync.
+fn roll(w: &World, name: &str, image: &str) {
+    w.store.patch::<Deployment>(NS, name, |d| d.spec.template = template(name, image)).unwrap();
+    for _ in 0..6 {
+        w.sync(name).unwrap();
+        w.all_available();
+    }
+}
+
+#[test]
+fn legacy_max_int32_means_no_deadline() {
+    let w = World::new();
+    let mut d = deployment("web", 1, "v0");
+    d.spec.revision_history_limit = Some(i32::MAX);
+    d.spec.progress_deadline_seconds = Some(i32::MAX);
+    w.store.create(d).unwrap();
+    w.sync("web").unwrap();
+    w.all_available();
+    for v in 1..=3 {
+        roll(&w, "web", &format!("v{v}"));
+    }
+    assert_eq!(w.rss().len(), 4);
+    let d = w.d("web");
+    assert!(du::get_condition(&d.status, du::PROGRESSING).is_none(), "no Progressing condition without a deadline");
+    assert_eq!(du::get_condition(&d.status, du::AVAILABLE).unwrap().status, ConditionStatus::True);
+}
+
+#[test]
+fn a_deployment_being_deleted_only_updates_its_status() {
+    let w = World::new();
+    let mut d = deployment("web", 2, "v1");
+    d.metadata.finalizers.push("example.com/hold".into());
+    w.store.create(d).unwrap();
+    w.sync("web").unwrap();
+    w.all_available();
+    w.store.delete::<Deployment>(NS, "web", &kwarp::store::DeleteOptions::default()).unwrap();
+    assert!(w.d("web").metadata.deletion_timestamp.is_some());
+    w.store.patch::<Deployment>(NS, "web", |d| d.spec.replicas = Some(5)).unwrap();
+    w.fake.take_calls();
+    w.sync("web").unwrap();
+    let calls = w.fake.take_calls();
+    assert!(calls.iter().all(|c| c.kind == Kind::Deployment && c.verb == Verb::UpdateStatus), "{calls:?}");
+    assert_eq!(w.rss()[0].spec.replicas, Some(2), "no scaling while being deleted");
+    assert_eq!(w.d("web").status.available_replicas, 2);
+}
+
+#[test]
+fn min_ready_seconds_is_kept_in_sync_on_the_new_rs() {
+    let w = World::new();
+    w.store.create(deployment("web", 1, "v1")).unwrap();
+    w.sync("web").unwrap();
+    w.store.patch::<Deployment>(NS, "web", |d| d.spec.min_ready_seconds = Some(7)).unwrap();
+    w.sync("web").unwrap();
+    assert_eq!(w.rss()[0].spec.min_ready_seconds, Some(7));
+}
+
+#[test]
+fn a_failed_rs_create_sets_progressing_false() {
+    let w = World::new();
+    w.store.create(deployment("web", 1, "v1")).unwrap();
+    w.fake.fail(Verb::Create, Kind::ReplicaSet, 1, FakeClient::<Client>::injected(Kind::ReplicaSet));
+    assert!(w.sync("web").is_err());
+    let c = du::get_condition(&w.d("web").status, du::PROGRESSING).cloned().unwrap();
+    assert_eq!((c.status, c.reason.as_str()), (ConditionStatus::False, du::RS_CREATE_ERROR));
+    w.sync("web").unwrap();
+    assert_eq!(w.rss().len(), 1, "the retry creates it");
+}
