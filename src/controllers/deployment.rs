@@ -29,9 +29,12 @@
 
 pub mod util;
 
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
+
+use parking_lot::Mutex;
 
 use super::claim::{recheck_deletion_timestamp, ControllerRefManager};
 use super::client::ApiClient;
@@ -47,6 +50,7 @@ use crate::clock::Clock;
 use crate::informer::key::split_key;
 use crate::informer::{Cache, EventHandler, SharedInformerFactory};
 use crate::store::{Client, DeleteOptions};
+use crate::workqueue::ItemId;
 use util::*;
 
 /// ReplicaSet index the controller registers: namespace of every RS without a controller.
@@ -65,6 +69,17 @@ pub struct DeploymentController<C = Client> {
     clock: Arc<dyn Clock>,
     /// The informer caches it reads, set by `register`.
     caches: OnceLock<Caches>,
+    /// Per Deployment queue id: which RSs had its template when last compared.
+    templates: Mutex<HashMap<ItemId, TemplateMemo>>,
+}
+
+/// The outcome of `EqualIgnoreHash` between one Deployment object and RS objects.
+/// Holding the `Arc`s keeps pointer identity meaningful: a stored object is
+/// immutable, so the same pointer means the same template.
+#[derive(Default)]
+struct TemplateMemo {
+    deployment: Option<Arc<Deployment>>,
+    rss: Vec<(Arc<ReplicaSet>, bool)>,
 }
 
 impl<C> fmt::Debug for DeploymentController<C> {
@@ -94,7 +109,7 @@ impl<C: ApiClient> DeploymentController<C> {
     /// A controller writing through `client`; it reads the Deployment, ReplicaSet
     /// and Pod caches of the informers it is registered with.
     pub fn new(client: C, clock: Arc<dyn Clock>) -> Self {
-        DeploymentController { client, clock, caches: OnceLock::new() }
+        DeploymentController { client, clock, caches: OnceLock::new(), templates: Mutex::default() }
     }
 
     pub fn client(&self) -> &C {
@@ -106,7 +121,7 @@ impl<C: ApiClient> DeploymentController<C> {
     }
 
     /// `syncDeployment` for the cached Deployment `d`.
-    fn sync_deployment(&self, d: Arc<Deployment>, key: &str) -> Result<Action> {
+    fn sync_deployment(&self, id: ItemId, d: Arc<Deployment>, key: &str) -> Result<Action> {
         if d.spec.selector.as_ref().is_some_and(|s| s.is_empty()) {
             // SelectingAll: only the observed generation moves.
             if d.status.observed_generation < d.metadata.generation {
@@ -118,7 +133,7 @@ impl<C: ApiClient> DeploymentController<C> {
         }
         let rs_list = self.claim_replica_sets(&d)?;
         if d.metadata.deletion_timestamp.is_some() {
-            let (d, sets) = self.sync_revision(d, &rs_list, false, key)?;
+            let (d, sets) = self.sync_revision(id, d, &rs_list, false, key)?;
             self.sync_deployment_status(&d, &sets, key)?;
             return Ok(Action::Done);
         }
@@ -129,12 +144,12 @@ impl<C: ApiClient> DeploymentController<C> {
             d = self.write_status(&d, status, key)?;
         }
         if d.spec.paused {
-            return self.sync(d, &rs_list, key);
+            return self.sync(id, d, &rs_list, key);
         }
         if rollback_to(&d).is_some() {
-            return self.rollback(d, &rs_list, key);
+            return self.rollback(id, d, &rs_list, key);
         }
-        let (d, sets) = self.sync_revision(d, &rs_list, false, key)?;
+        let (d, sets) = self.sync_revision(id, d, &rs_list, false, key)?;
         let scaling = sets
             .all_refs()
             .into_iter()
@@ -144,9 +159,9 @@ impl<C: ApiClient> DeploymentController<C> {
             return self.sync_with(d, sets, key);
         }
         if is_recreate(&d) {
-            self.rollout_recreate(d, sets, &rs_list, key)
+            self.rollout_recreate(id, d, sets, &rs_list, key)
         } else {
-            self.rollout_rolling(d, sets, &rs_list, key)
+            self.rollout_rolling(id, d, sets, &rs_list, key)
         }
     }
 
@@ -181,17 +196,17 @@ impl<C: ApiClient> DeploymentController<C> {
     /// `create`), raises its revision, mirrors it on the Deployment.
     fn sync_revision(
         &self,
+        id: ItemId,
         mut d: Arc<Deployment>,
         rs_list: &[Arc<ReplicaSet>],
         create: bool,
         key: &str,
     ) -> Result<(Arc<Deployment>, Sets)> {
-        let refs: Vec<&ReplicaSet> = rs_list.iter().map(|r| &**r).collect();
-        let found = find_new_replica_set(&d, &refs).map(|rs| rs.metadata.uid.clone());
-        let is_new = |rs: &ReplicaSet| found.as_ref().is_some_and(|uid| *uid == rs.metadata.uid);
-        let old: Vec<Arc<ReplicaSet>> = rs_list.iter().filter(|rs| !is_new(rs)).cloned().collect();
+        let found = self.find_new(id, &d, rs_list);
+        let old: Vec<Arc<ReplicaSet>> =
+            rs_list.iter().enumerate().filter(|(i, _)| Some(*i) != found).map(|(_, rs)| Arc::clone(rs)).collect();
         let new_revision = max_revision(old.iter().map(|r| &**r)) + 1;
-        if let Some(existing) = rs_list.iter().find(|rs| is_new(rs)) {
+        if let Some(existing) = found.map(|i| &rs_list[i]) {
             let new = self.sync_existing_new(&mut d, existing, new_revision, key)?;
             return Ok((d, Sets { new: Some(new), old }));
         }
@@ -200,6 +215,31 @@ impl<C: ApiClient> DeploymentController<C> {
         }
         let new = self.create_new(&mut d, &old, new_revision, key)?;
         Ok((d, Sets { new: Some(new), old }))
+    }
+
+    /// `FindNewReplicaSet` over `rs_list` (oldest first): the index of the first RS
+    /// whose template equals the Deployment's, remembering the comparisons for
+    /// the next sync of the same objects.
+    fn find_new(&self, id: ItemId, d: &Arc<Deployment>, rs_list: &[Arc<ReplicaSet>]) -> Option<usize> {
+        let mut memo = self.templates.lock().remove(&id).unwrap_or_default();
+        let same = memo.deployment.as_ref().is_some_and(|m| Arc::ptr_eq(m, d) || m.spec.template == d.spec.template);
+        if !same {
+            memo.rss.clear();
+        }
+        memo.deployment = Some(Arc::clone(d));
+        let mut rss = Vec::with_capacity(rs_list.len());
+        let mut found = None;
+        for (i, rs) in rs_list.iter().enumerate() {
+            let known = memo.rss.iter().find(|(r, _)| Arc::ptr_eq(r, rs)).map(|(_, eq)| *eq);
+            let eq = known.unwrap_or_else(|| equal_ignore_hash(&rs.spec.template, &d.spec.template));
+            rss.push((Arc::clone(rs), eq));
+            if eq && found.is_none() {
+                found = Some(i);
+            }
+        }
+        memo.rss = rss;
+        self.templates.lock().insert(id, memo);
+        found
     }
 
     /// The existing new RS: its annotations and minReadySeconds synced; else the
@@ -310,8 +350,8 @@ impl<C: ApiClient> DeploymentController<C> {
     }
 
     /// `sync`: proportional scaling, history cleanup while paused, status.
-    fn sync(&self, d: Arc<Deployment>, rs_list: &[Arc<ReplicaSet>], key: &str) -> Result<Action> {
-        let (d, sets) = self.sync_revision(d, rs_list, false, key)?;
+    fn sync(&self, id: ItemId, d: Arc<Deployment>, rs_list: &[Arc<ReplicaSet>], key: &str) -> Result<Action> {
+        let (d, sets) = self.sync_revision(id, d, rs_list, false, key)?;
         self.sync_with(d, sets, key)
     }
 
@@ -334,6 +374,7 @@ impl<C: ApiClient> DeploymentController<C> {
     /// `rolloutRolling` (§3.e).
     fn rollout_rolling(
         &self,
+        id: ItemId,
         d: Arc<Deployment>,
         sets: Sets,
         rs_list: &[Arc<ReplicaSet>],
@@ -341,7 +382,7 @@ impl<C: ApiClient> DeploymentController<C> {
     ) -> Result<Action> {
         let (d, sets) = match sets.new {
             Some(_) => (d, sets),
-            None => self.sync_revision(d, rs_list, true, key)?,
+            None => self.sync_revision(id, d, rs_list, true, key)?,
         };
         let new = sets.new.clone().ok_or_else(|| ReconcileError::failed(key, "no new replica set"))?;
         let total: i32 = sets.all_refs().iter().map(|rs| spec_replicas(rs)).sum();
@@ -391,6 +432,7 @@ impl<C: ApiClient> DeploymentController<C> {
     /// `rolloutRecreate` (§3.f).
     fn rollout_recreate(
         &self,
+        id: ItemId,
         d: Arc<Deployment>,
         sets: Sets,
         rs_list: &[Arc<ReplicaSet>],
@@ -405,7 +447,7 @@ impl<C: ApiClient> DeploymentController<C> {
         }
         let (d, sets) = match sets.new {
             Some(_) => (d, sets),
-            None => self.sync_revision(d, rs_list, true, key)?,
+            None => self.sync_revision(id, d, rs_list, true, key)?,
         };
         if let Some(new) = &sets.new {
             self.scale_and_record(&d, new, util::replicas(&d), key)?;
@@ -431,8 +473,8 @@ impl<C: ApiClient> DeploymentController<C> {
     }
 
     /// `rollback` (§3.h): copy the target revision's template into the Deployment and drop the request.
-    fn rollback(&self, d: Arc<Deployment>, rs_list: &[Arc<ReplicaSet>], key: &str) -> Result<Action> {
-        let (d, sets) = self.sync_revision(d, rs_list, true, key)?;
+    fn rollback(&self, id: ItemId, d: Arc<Deployment>, rs_list: &[Arc<ReplicaSet>], key: &str) -> Result<Action> {
+        let (d, sets) = self.sync_revision(id, d, rs_list, true, key)?;
         let all = sets.all_refs();
         let mut target = rollback_to(&d).unwrap_or(0);
         if target == 0 {
@@ -511,12 +553,17 @@ impl<C: ApiClient> DeploymentController<C> {
     /// `syncRolloutStatus`: the full status; when unchanged, a requeue at the progress deadline.
     fn sync_rollout_status(&self, d: &Arc<Deployment>, sets: &Sets, key: &str) -> Result<Action> {
         let now = self.now();
-        let status = rollout_status(d, &sets.all_refs(), sets.new.as_deref(), now);
-        if status != d.status {
-            self.write_status(d, status, key)?;
-            return Ok(Action::Done);
+        let all = sets.all_refs();
+        let unchanged = rollout_status_unchanged(d, &all, sets.new.as_deref());
+        debug_assert!(!unchanged || rollout_status(d, &all, sets.new.as_deref(), now) == d.status);
+        if !unchanged {
+            let status = rollout_status(d, &all, sets.new.as_deref(), now);
+            if status != d.status {
+                self.write_status(d, status, key)?;
+                return Ok(Action::Done);
+            }
         }
-        Ok(match requeue_stuck(d, &status, now) {
+        Ok(match requeue_stuck(d, &d.status, now) {
             None => Action::Done,
             Some(Duration::ZERO) => Action::Requeue,
             Some(after) => Action::RequeueAfter(after + Duration::from_secs(1)),
@@ -581,11 +628,14 @@ impl<C: ApiClient> Reconciler for DeploymentController<C> {
         "deployment"
     }
 
-    fn reconcile(&self, key: &str, _ctx: &Ctx<'_>) -> Result<Action> {
+    fn reconcile(&self, key: &str, ctx: &Ctx<'_>) -> Result<Action> {
         let (namespace, name) = split_key(key);
         match self.caches().deployments.get_ns_name(namespace, name) {
-            None => Ok(Action::Done),
-            Some(d) => self.sync_deployment(d, key),
+            None => {
+                self.templates.lock().remove(&ctx.id);
+                Ok(Action::Done)
+            }
+            Some(d) => self.sync_deployment(ctx.id, d, key),
         }
     }
 

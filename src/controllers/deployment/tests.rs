@@ -839,3 +839,37 @@ fn find_active_or_latest_cases() {
     assert_eq!(find_active_or_latest(Some(&z), &[&y]).unwrap().metadata.name, "z");
     assert_eq!(find_active_or_latest(None, &[&z, &y]).unwrap().metadata.name, "y", "the newest old one");
 }
+
+#[test]
+fn the_unchanged_fast_path_agrees_with_the_full_status() {
+    let now = Time::from_secs(500);
+    let new = rs("v2", 3, 3, 60);
+    let old = rs("v1", 0, 0, 0);
+    let mut d = rolling(3, "1", "0");
+    // Converge: apply the full status until it no longer changes.
+    for _ in 0..3 {
+        d.status = rollout_status(&d, &[&old, &new], Some(&new), now);
+    }
+    assert!(rollout_status_unchanged(&d, &[&old, &new], Some(&new)), "steady: {:?}", d.status);
+    let mut variants: Vec<(Deployment, ReplicaSet, ReplicaSet)> = Vec::new();
+    let mut v = d.clone();
+    v.metadata.generation = 2;
+    variants.push((v, old.clone(), new.clone()));
+    let mut n = new.clone();
+    n.status.available_replicas = 2;
+    variants.push((d.clone(), old.clone(), n));
+    let mut o = old.clone();
+    o.status.conditions.push(Condition::new(REPLICA_FAILURE, ConditionStatus::True, "FailedCreate", "", now));
+    variants.push((d.clone(), o, new.clone()));
+    let mut v = d.clone();
+    v.spec.progress_deadline_seconds = None;
+    variants.push((v, old.clone(), new.clone()));
+    let mut v = d.clone();
+    v.status.conditions.retain(|c| c.type_ != AVAILABLE);
+    variants.push((v, old.clone(), new.clone()));
+    for (i, (d, o, n)) in variants.iter().enumerate() {
+        let unchanged = rollout_status_unchanged(d, &[o, n], Some(n));
+        assert!(!unchanged, "variant {i} changes the status");
+        assert_ne!(rollout_status(d, &[o, n], Some(n), now), d.status, "variant {i}");
+    }
+}

@@ -789,6 +789,43 @@ pub fn rollout_status(d: &Deployment, all: &[&ReplicaSet], new: Option<&ReplicaS
     status
 }
 
+/// True when [`rollout_status`] would give `d.status` back unchanged, decided
+/// without building a status (the steady-state fast path): same counts and
+/// observed generation, Available already as it would be set, Progressing left
+/// alone (no deadline and no such condition, or complete before and still all
+/// updated), no ReplicaFailure anywhere. `false` means "compute it".
+pub fn rollout_status_unchanged(d: &Deployment, all: &[&ReplicaSet], new: Option<&ReplicaSet>) -> bool {
+    let s = &d.status;
+    let available: i32 = all.iter().map(|rs| rs.status.available_replicas).sum();
+    let total: i32 = all.iter().map(|rs| spec_replicas(rs)).sum();
+    let actual: i32 = all.iter().map(|rs| rs.status.replicas).sum();
+    let updated = new.map_or(0, |rs| rs.status.replicas);
+    let counts_same = s.observed_generation == d.metadata.generation
+        && s.replicas == actual
+        && s.updated_replicas == updated
+        && s.ready_replicas == all.iter().map(|rs| rs.status.ready_replicas).sum::<i32>()
+        && s.available_replicas == available
+        && s.unavailable_replicas == (total - available).max(0);
+    if !counts_same {
+        return false;
+    }
+    let want = if available >= replicas(d) - max_unavailable(d) {
+        (ConditionStatus::True, MINIMUM_REPLICAS_AVAILABLE)
+    } else {
+        (ConditionStatus::False, MINIMUM_REPLICAS_UNAVAILABLE)
+    };
+    let available_same = get_condition(s, AVAILABLE).is_some_and(|c| c.status == want.0 && c.reason == want.1);
+    let progressing = get_condition(s, PROGRESSING);
+    let progressing_same = if has_progress_deadline(d) {
+        actual == updated && progressing.is_some_and(|c| c.reason == NEW_RS_AVAILABLE)
+    } else {
+        progressing.is_none()
+    };
+    let no_failure = get_condition(s, REPLICA_FAILURE).is_none()
+        && all.iter().chain(new.as_ref()).all(|rs| rs.status.conditions.iter().all(|c| c.type_ != REPLICA_FAILURE));
+    available_same && progressing_same && no_failure
+}
+
 /// When the controller re-queues a rollout that shows no progress
 /// (`requeueStuckDeployment`): `None` (no deadline, no condition, complete or
 /// timed out); `Some(ZERO)` for a rate-limited requeue now (< 1 s left);
