@@ -9,6 +9,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use kwarp::actors::Component;
 use kwarp::api::apps::{DeploymentStrategy, RollingUpdateDeployment};
 use kwarp::api::hash::compute_hash;
 use kwarp::api::pod::{Condition, ConditionStatus, Container, Pod, PodTemplateSpec};
@@ -73,6 +74,7 @@ fn rs_image(rs: &ReplicaSet) -> &str {
 // ================================================================ single syncs
 
 struct World {
+    clock: Arc<VirtualClock>,
     store: Arc<Store>,
     fake: Arc<FakeClient>,
     informers: SharedInformerFactory,
@@ -86,8 +88,8 @@ impl World {
         let fake = Arc::new(FakeClient::new(store.client("deployment-controller")));
         let informers = SharedInformerFactory::new(store.client("informers"));
         let dc = DeploymentController::new(fake.clone(), clock.clone());
-        let controller = Controller::new(Arc::new(dc), &informers, clock, 1);
-        World { store, fake, informers, controller }
+        let controller = Controller::new(Arc::new(dc), &informers, clock.clone(), 1);
+        World { clock, store, fake, informers, controller }
     }
 
     fn pump(&self) {
@@ -102,6 +104,20 @@ impl World {
 
     fn d(&self, name: &str) -> Arc<Deployment> {
         self.store.get(NS, name).unwrap()
+    }
+
+    /// Runs the queue until nothing is left to do, firing timers (rate-limited retries) on the way.
+    fn converge(&self) {
+        for _ in 0..10_000 {
+            self.pump();
+            if self.controller.run_ready(64) > 0 || self.informers.has_pending() {
+                continue;
+            }
+            if !self.clock.advance_to_next() {
+                return;
+            }
+        }
+        panic!("did not converge");
     }
 
     fn rss(&self) -> Vec<Arc<ReplicaSet>> {
@@ -679,4 +695,16 @@ fn a_failed_rs_create_sets_progressing_false() {
     assert_eq!((c.status, c.reason.as_str()), (ConditionStatus::False, du::RS_CREATE_ERROR));
     w.sync("web").unwrap();
     assert_eq!(w.rss().len(), 1, "the retry creates it");
+}
+
+#[test]
+fn a_key_that_keeps_failing_is_dropped_after_15_retries() {
+    let w = World::new();
+    w.store.create(deployment("web", 1, "v1")).unwrap();
+    w.fake.fail(Verb::Create, Kind::ReplicaSet, 1000, FakeClient::<Client>::injected(Kind::ReplicaSet));
+    w.pump();
+    w.converge();
+    let attempts = w.calls(Verb::Create, Kind::ReplicaSet);
+    assert!((16..=18).contains(&attempts), "{attempts} creates before giving up");
+    assert!(w.rss().is_empty());
 }

@@ -53,6 +53,10 @@ use crate::store::{Client, DeleteOptions};
 use crate::workqueue::ItemId;
 use util::*;
 
+/// A key whose sync failed this many times in a row is dropped (`maxRetries`):
+/// delays 5 ms … 81.92 s, then only a new event brings it back.
+pub const MAX_RETRIES: u32 = 15;
+
 /// ReplicaSet index the controller registers: namespace of every RS without a controller.
 pub const ORPHAN_RS_INDEX: &str = "kwarp.io/orphan-replicasets-by-namespace";
 
@@ -635,7 +639,11 @@ impl<C: ApiClient> Reconciler for DeploymentController<C> {
                 self.templates.lock().remove(&ctx.id);
                 Ok(Action::Done)
             }
-            Some(d) => self.sync_deployment(ctx.id, d, key),
+            Some(d) => match self.sync_deployment(ctx.id, d, key) {
+                // `handleErr`: give up after MAX_RETRIES requeues (Done forgets the failures).
+                Err(_) if ctx.queue.queue().num_requeues(ctx.id) >= MAX_RETRIES => Ok(Action::Done),
+                result => result,
+            },
         }
     }
 
