@@ -367,7 +367,11 @@ struct Bounds {
 
 impl Sim {
     fn new() -> Sim {
-        let mut cfg = ClusterConfig::default();
+        Sim::with_events(false)
+    }
+
+    fn with_events(record_events: bool) -> Sim {
+        let mut cfg = ClusterConfig { record_events, ..ClusterConfig::default() };
         cfg.runtime.threads = 1;
         let s = |secs| Dist::fixed(Duration::from_secs(secs));
         cfg.kubelet = KubeletConfig { startup: s(2), ready: s(3), shutdown: s(1), ..KubeletConfig::default() };
@@ -707,4 +711,94 @@ fn a_key_that_keeps_failing_is_dropped_after_15_retries() {
     let attempts = w.calls(Verb::Create, Kind::ReplicaSet);
     assert!((16..=18).contains(&attempts), "{attempts} creates before giving up");
     assert!(w.rss().is_empty());
+}
+
+// ================================================================ the event log (§12 invariants 1–5)
+
+/// Replays the store's write log and checks the Deployment invariants of
+/// SEMANTICS §12 at every ReplicaSet write (R, maxSurge, maxUnavailable fixed).
+fn audit(events: &[kwarp::store::AnyEvent], name: &str, r: i32, surge: i32, unavailable: i32) -> usize {
+    use kwarp::store::EventType;
+    use std::collections::{BTreeMap, HashMap};
+    let mut d: Option<Deployment> = None;
+    let mut rss: BTreeMap<String, ReplicaSet> = BTreeMap::new();
+    let mut revisions: HashMap<String, i64> = HashMap::new();
+    let mut checked = 0;
+    for e in events {
+        if let Some(dep) = e.object.as_any().downcast_ref::<Deployment>() {
+            if dep.metadata.name == name {
+                d = Some(dep.clone());
+            }
+            continue;
+        }
+        let Some(rs) = e.object.as_any().downcast_ref::<ReplicaSet>() else { continue };
+        let Some(dep) = &d else { continue };
+        if rs.metadata.controller_ref().is_none_or(|c| c.uid != dep.metadata.uid) {
+            continue;
+        }
+        let key = rs.metadata.name.clone();
+        let before = rss.get(&key).cloned();
+        if e.type_ == EventType::Deleted {
+            rss.remove(&key);
+            continue;
+        }
+        rss.insert(key.clone(), rs.clone());
+        checked += 1;
+        let spec = |x: &ReplicaSet| x.spec.replicas.unwrap_or(1);
+        // 1. surge bound
+        let total: i32 = rss.values().map(spec).sum();
+        assert!(total <= r + surge, "rv {}: Σ spec.replicas {total} > {r} + {surge}", e.revision);
+        // 3. the new RS never above R
+        if du::equal_ignore_hash(&rs.spec.template, &dep.spec.template) {
+            assert!(spec(rs) <= r, "rv {}: new RS at {}", e.revision, spec(rs));
+        }
+        // 4. naming and labels
+        let hash = &rs.metadata.labels[POD_TEMPLATE_HASH_LABEL];
+        assert_eq!(rs.metadata.name, format!("{name}-{hash}"));
+        assert_eq!(&rs.spec.template.metadata.labels[POD_TEMPLATE_HASH_LABEL], hash);
+        assert_eq!(&rs.spec.selector.as_ref().unwrap().match_labels[POD_TEMPLATE_HASH_LABEL], hash);
+        // 5. revisions only increase
+        let rev: i64 = rs.metadata.annotations[REVISION_ANNOTATION].parse().unwrap();
+        let seen = revisions.entry(key.clone()).or_insert(rev);
+        assert!(rev >= *seen, "rv {}: revision of {key} went from {seen} to {rev}", e.revision);
+        *seen = rev;
+        // 2. availability bound on every scale-down
+        if let Some(prev) = before {
+            let k = spec(&prev) - spec(rs);
+            if k > 0 && !du::equal_ignore_hash(&rs.spec.template, &dep.spec.template) {
+                let unhealthy = spec(&prev) - prev.status.available_replicas;
+                let available: i32 = rss
+                    .iter()
+                    .map(|(n, x)| if *n == key { prev.status.available_replicas } else { x.status.available_replicas })
+                    .sum();
+                assert!(
+                    k <= unhealthy || available - k >= r - unavailable,
+                    "rv {}: {key} scaled down by {k} with {available} available",
+                    e.revision
+                );
+            }
+        }
+    }
+    checked
+}
+
+#[test]
+fn the_event_log_of_rollovers_and_a_rollback_keeps_the_invariants() {
+    let s = Sim::with_events(true);
+    let events = s.c.events().unwrap();
+    s.write(|api| api.create(deployment("web", 10, "v1")).unwrap());
+    s.roll_out("web", 600);
+    for (image, secs) in [("v2", 4), ("v3", 7), ("v4", 600), ("v3", 600)] {
+        s.update("web", |d| d.spec.template = template("web", image));
+        s.run(secs, |s| s.complete("web"));
+    }
+    s.roll_out("web", 600);
+    let log: Vec<_> = events.try_iter().collect();
+    let checked = audit(&log, "web", 10, 3, 2);
+    assert!(checked > 20, "only {checked} RS writes seen");
+    let rss = s.rss("web");
+    assert_eq!(rss.len(), 4);
+    let v3 = rss.iter().find(|r| rs_image(r) == "v3").unwrap();
+    assert_eq!(v3.metadata.annotations[REVISION_ANNOTATION], "5");
+    assert_eq!(v3.metadata.annotations[REVISION_HISTORY_ANNOTATION], "3");
 }
