@@ -802,3 +802,27 @@ fn the_event_log_of_rollovers_and_a_rollback_keeps_the_invariants() {
     assert_eq!(v3.metadata.annotations[REVISION_ANNOTATION], "5");
     assert_eq!(v3.metadata.annotations[REVISION_HISTORY_ANNOTATION], "3");
 }
+
+#[test]
+fn min_ready_seconds_paces_the_rollout() {
+    let rollout_secs = |min_ready: i32| {
+        let s = Sim::with_events(true);
+        let events = s.c.events().unwrap();
+        let mut d = fenceposts(deployment("web", 4, "v1"), 1, 0);
+        d.spec.min_ready_seconds = Some(min_ready);
+        s.write(|api| api.create(d).unwrap());
+        s.roll_out("web", 600);
+        let start = s.c.runtime().now();
+        s.update("web", |d| d.spec.template = template("web", "v2"));
+        let b = s.roll_out("web", 600);
+        assert_bounds(&b, 4, 1, 0);
+        let log: Vec<_> = events.try_iter().collect();
+        audit(&log, "web", 4, 1, 0);
+        assert!(s.rss("web").iter().all(|r| r.spec.min_ready_seconds == Some(min_ready)));
+        (s.c.runtime().now().as_nanos() - start.as_nanos()) / 1_000_000_000
+    };
+    let (fast, paced) = (rollout_secs(0), rollout_secs(5));
+    // One pod at a time: each new pod starts (2 s), becomes ready (3 s), then must stay ready 5 s more.
+    assert!(fast >= 4 * 5, "{fast} s without minReadySeconds");
+    assert!(paced >= fast + 4 * 5, "{paced} s with minReadySeconds 5 vs {fast} s without");
+}
