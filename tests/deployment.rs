@@ -826,3 +826,25 @@ fn min_ready_seconds_paces_the_rollout() {
     assert!(fast >= 4 * 5, "{fast} s without minReadySeconds");
     assert!(paced >= fast + 4 * 5, "{paced} s with minReadySeconds 5 vs {fast} s without");
 }
+
+#[test]
+fn an_existing_rs_not_yet_cached_is_no_collision() {
+    let w = World::new();
+    w.store.create(deployment("web", 1, "v1")).unwrap();
+    w.sync("web").unwrap();
+    let rs = w.rss()[0].clone();
+    // The RS is deleted and re-created behind the informer's back: the next sync's create collides
+    // with an object the cache does not hold (it saw the deletion, not the re-creation).
+    w.store.delete::<ReplicaSet>(NS, &rs.metadata.name, &kwarp::store::DeleteOptions::default()).unwrap();
+    w.pump();
+    let mut again = (*rs).clone();
+    again.metadata.resource_version.clear();
+    again.metadata.uid.clear();
+    w.store.create(again).unwrap();
+    let err = w.controller.sync(&format!("{NS}/web")).unwrap_err();
+    assert!(err.to_string().contains("already exists"), "{err}");
+    assert_eq!(w.d("web").status.collision_count, None, "not a collision: retried");
+    w.sync("web").unwrap();
+    assert_eq!(w.d("web").status.collision_count, None);
+    assert_eq!(w.rss().len(), 1, "the cached RS is recognised as ours");
+}

@@ -296,20 +296,19 @@ impl<C: ApiClient> DeploymentController<C> {
         let (created, already_existed) = match self.client.create(rs) {
             Ok(created) => (created, false),
             Err(e) if e.is_already_exists() => {
-                let cached = self.caches().replica_sets.get_ns_name(&d.metadata.namespace, &name);
-                let ours = cached.filter(|rs| {
-                    rs.metadata.controller_ref().is_some_and(|r| r.uid == d.metadata.uid)
-                        && equal_ignore_hash(&d.spec.template, &rs.spec.template)
-                });
-                match ours {
-                    Some(rs) => (rs, true),
-                    None => {
-                        let mut status = d.status.clone();
-                        status.collision_count = Some(status.collision_count.unwrap_or(0) + 1);
-                        self.write_status(d, status, key)?;
-                        return Err(ReconcileError::api(key, e));
-                    }
+                // Not cached yet (the informer lags our own create): fail and retry, no collision.
+                let Some(cached) = self.caches().replica_sets.get_ns_name(&d.metadata.namespace, &name) else {
+                    return Err(ReconcileError::api(key, e));
+                };
+                let ours = cached.metadata.controller_ref().is_some_and(|r| r.uid == d.metadata.uid)
+                    && equal_ignore_hash(&d.spec.template, &cached.spec.template);
+                if !ours {
+                    let mut status = d.status.clone();
+                    status.collision_count = Some(status.collision_count.unwrap_or(0) + 1);
+                    self.write_status(d, status, key)?;
+                    return Err(ReconcileError::api(key, e));
                 }
+                (cached, true)
             }
             Err(e) => {
                 if has_progress_deadline(d) {
