@@ -599,7 +599,10 @@ fn a_rollout_that_makes_no_progress_exceeds_its_deadline_and_nothing_else() {
 
 #[test]
 fn recreate_never_runs_old_and_new_pods_together() {
-    let s = Sim::new();
+    // §12 invariant 7, checked exactly on the write log and sampled at quiescent points.
+    use kwarp::store::EventType;
+    let s = Sim::with_events(true);
+    let events = s.c.events().unwrap();
     s.write(|api| api.create(recreate(deployment("web", 3, "v1"))).unwrap());
     s.roll_out("web", 600);
     s.update("web", |d| d.spec.template = template("web", "v2"));
@@ -615,6 +618,29 @@ fn recreate_never_runs_old_and_new_pods_together() {
     assert!(done);
     assert!(!overlap, "old and new pods coexisted");
     assert_eq!(sizes(&s.rss("web")), [("v1".into(), 0), ("v2".into(), 3)]);
+    let mut live_old: std::collections::BTreeSet<String> = Default::default();
+    let mut new_created = 0;
+    for e in events.try_iter() {
+        let Some(p) = e.object.as_any().downcast_ref::<Pod>() else { continue };
+        let name = p.metadata.name.clone();
+        match (p.spec.containers[0].image.as_str(), e.type_) {
+            ("v1", EventType::Deleted) => {
+                live_old.remove(&name);
+            }
+            ("v1", _) if p.is_terminal() => {
+                live_old.remove(&name);
+            }
+            ("v1", _) => {
+                live_old.insert(name);
+            }
+            ("v2", EventType::Added) => {
+                assert!(live_old.is_empty(), "rv {}: {name} created while {live_old:?} run", e.revision);
+                new_created += 1;
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(new_created, 3);
 }
 
 #[test]
