@@ -371,8 +371,12 @@ impl Sim {
     }
 
     fn with_events(record_events: bool) -> Sim {
+        Sim::with(1, record_events)
+    }
+
+    fn with(threads: usize, record_events: bool) -> Sim {
         let mut cfg = ClusterConfig { record_events, ..ClusterConfig::default() };
-        cfg.runtime.threads = 1;
+        cfg.runtime.threads = threads;
         let s = |secs| Dist::fixed(Duration::from_secs(secs));
         cfg.kubelet = KubeletConfig { startup: s(2), ready: s(3), shutdown: s(1), ..KubeletConfig::default() };
         let c = Cluster::start(cfg);
@@ -873,4 +877,23 @@ fn an_existing_rs_not_yet_cached_is_no_collision() {
     w.sync("web").unwrap();
     assert_eq!(w.d("web").status.collision_count, None);
     assert_eq!(w.rss().len(), 1, "the cached RS is recognised as ours");
+}
+
+#[test]
+fn rollouts_on_several_threads_keep_the_invariants() {
+    let s = Sim::with(3, true);
+    let events = s.c.events().unwrap();
+    for name in ["a", "b", "c"] {
+        s.write(|api| api.create(deployment(name, 8, "v1")).unwrap());
+    }
+    assert!(s.run(600, |s| ["a", "b", "c"].iter().all(|n| s.complete(n))));
+    for name in ["a", "b", "c"] {
+        s.update(name, |d| d.spec.template = template(name, "v2"));
+    }
+    assert!(s.run(600, |s| ["a", "b", "c"].iter().all(|n| s.complete(n) && s.rss(n).len() == 2)));
+    let log: Vec<_> = events.try_iter().collect();
+    for name in ["a", "b", "c"] {
+        audit(&log, name, 8, 2, 2);
+        assert_eq!(sizes(&s.rss(name)), [("v1".into(), 0), ("v2".into(), 8)]);
+    }
 }
