@@ -897,3 +897,53 @@ fn rollouts_on_several_threads_keep_the_invariants() {
         assert_eq!(sizes(&s.rss(name)), [("v1".into(), 0), ("v2".into(), 8)]);
     }
 }
+
+#[test]
+fn handlers_map_replica_set_and_pod_events_to_deployments() {
+    let w = World::new();
+    w.store.create(recreate(deployment("web", 1, "v1"))).unwrap();
+    w.store.create(deployment("api", 1, "v1")).unwrap();
+    w.sync("web").unwrap();
+    w.sync("api").unwrap();
+    let drain = || {
+        w.pump();
+        let mut keys = Vec::new();
+        while let Some(id) = w.controller.queue().try_get() {
+            keys.push(w.controller.enqueuer().key(id).unwrap().to_string());
+            w.controller.queue().done(id);
+        }
+        keys.sort();
+        keys
+    };
+    drain();
+    // An orphan RS wakes the Deployments that select it, and only those.
+    let mut orphan = ReplicaSet { metadata: ObjectMeta::named(NS, "loose"), ..Default::default() };
+    orphan.metadata.labels = labels("api");
+    orphan.spec.selector = Some(LabelSelector::from_labels(labels("api")));
+    orphan.spec.template = template("api", "x");
+    orphan.spec.replicas = Some(0);
+    w.store.create(orphan).unwrap();
+    assert_eq!(drain(), ["default/api"]);
+    // An owned RS's status change wakes its owner.
+    let web_rs = w.rss().into_iter().find(|r| r.metadata.name.starts_with("web-")).unwrap();
+    let mut st = (*web_rs).clone();
+    st.status.replicas = 1;
+    w.store.update_status(st).unwrap();
+    assert_eq!(drain(), ["default/web"]);
+    // Pod deletions wake a Recreate Deployment only once its last pod is gone.
+    let mk = |name: &str| {
+        let mut p = Pod { metadata: ObjectMeta::named(NS, name), ..Default::default() };
+        p.metadata.labels = web_rs.spec.template.metadata.labels.clone();
+        p.metadata.owner_references.push(controller_ref(&web_rs.metadata, Kind::ReplicaSet));
+        p.spec.containers.push(Container { name: "c".into(), image: "v1".into(), ..Default::default() });
+        w.store.create(p).unwrap();
+    };
+    mk("p1");
+    mk("p2");
+    drain();
+    let now = kwarp::store::DeleteOptions::now();
+    w.store.delete::<Pod>(NS, "p1", &now).unwrap();
+    assert!(drain().is_empty(), "one pod is left");
+    w.store.delete::<Pod>(NS, "p2", &now).unwrap();
+    assert_eq!(drain(), ["default/web"]);
+}
