@@ -18,14 +18,20 @@
 //! Pure decisions live in [`util`]. Reads: caches only (plus the uncached
 //! re-read of the Deployment before an adoption). Writes: the [`ApiClient`].
 //! Decisions never depend on hash order: ReplicaSets are taken by creation
-//! time, then name.
+//! time, then name. Per-key state: which RS objects matched which Deployment
+//! object's template (`TemplateMemo`, by `Arc` identity), so a steady sync
+//! compares no template; and the status is rebuilt only when a cheap check
+//! ([`util::rollout_status_unchanged`]) says it may have changed.
 //!
-//! Differences from Kubernetes 1.28, all forced by kwarp's API server: the
-//! Deployment's revision annotation is written with a patch of the object (the
-//! store's status subresource keeps metadata), which bumps its generation; the
-//! replica sets, deployment and status objects written in one sync are reused
-//! by later steps of the same sync, so the second write of a step does not
-//! conflict with the first. No Kubernetes Events are recorded (kwarp has none).
+//! Differences from Kubernetes 1.28:
+//! * the Deployment's revision annotation is written with a patch of the
+//!   object, which bumps its generation (kwarp's status subresource keeps all
+//!   metadata, where Kubernetes' Deployment status strategy lets annotations
+//!   through): one extra generation per new revision;
+//! * objects written earlier in a sync are used by its later steps (Kubernetes
+//!   reuses its stale copies and takes a Conflict, then retries);
+//! * a failed key is dropped after [`MAX_RETRIES`] as upstream, but no
+//!   Kubernetes Events are recorded (kwarp has no Event objects).
 
 mod handlers;
 pub mod util;
