@@ -947,3 +947,28 @@ fn handlers_map_replica_set_and_pod_events_to_deployments() {
     w.store.delete::<Pod>(NS, "p2", &now).unwrap();
     assert_eq!(drain(), ["default/web"]);
 }
+
+#[test]
+fn an_adopted_rs_with_the_template_is_the_new_one() {
+    // §3.g FoundNewReplicaSet; §3.c revisions are never lowered.
+    let w = World::new();
+    let d = w.store.create(deployment("web", 2, "v1")).unwrap();
+    let mut orphan = ReplicaSet { metadata: ObjectMeta::named(NS, "web-kept"), ..Default::default() };
+    orphan.spec.template = d.spec.template.clone();
+    orphan.spec.template.metadata.labels.insert(POD_TEMPLATE_HASH_LABEL.into(), "kept".into());
+    orphan.metadata.labels = orphan.spec.template.metadata.labels.clone();
+    orphan.spec.selector = Some(LabelSelector::from_labels(orphan.metadata.labels.clone()));
+    orphan.spec.replicas = Some(2);
+    orphan.metadata.annotations.insert(REVISION_ANNOTATION.into(), "3".into());
+    w.store.create(orphan).unwrap();
+    for _ in 0..3 {
+        w.sync("web").unwrap();
+    }
+    let rss = w.rss();
+    assert_eq!(rss.len(), 1, "no RS created");
+    assert_eq!(rss[0].metadata.controller_ref().unwrap().uid, d.metadata.uid);
+    assert_eq!(rss[0].metadata.annotations[REVISION_ANNOTATION], "3");
+    let d = w.d("web");
+    assert_eq!(d.metadata.annotations[REVISION_ANNOTATION], "3");
+    assert_eq!(du::get_condition(&d.status, du::PROGRESSING).unwrap().reason, du::FOUND_NEW_RS);
+}
