@@ -12,6 +12,7 @@ use crossbeam_channel::Receiver;
 use hdrhistogram::Histogram;
 
 use crate::actors::{Runtime, RuntimeBuilder, RuntimeConfig, RuntimeStats};
+use crate::controllers::deployment::DeploymentController;
 use crate::controllers::gc::GarbageCollector;
 use crate::controllers::podgc::PodGc;
 use crate::controllers::replicaset::ReplicaSetController;
@@ -23,6 +24,7 @@ use crate::store::{AnyEvent, ApiCallCount};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ControllersConfig {
     pub replicaset_workers: usize,
+    pub deployment_workers: usize,
     /// Garbage-collector workers (`--concurrent-gc-syncs`, default 20).
     pub gc_workers: usize,
     /// PodGC's `--terminated-pod-gc-threshold` (default 12500; `<= 0` disables that sweep).
@@ -31,7 +33,12 @@ pub struct ControllersConfig {
 
 impl Default for ControllersConfig {
     fn default() -> Self {
-        ControllersConfig { replicaset_workers: 5, gc_workers: 20, terminated_pod_gc_threshold: 12_500 }
+        ControllersConfig {
+            replicaset_workers: 5,
+            deployment_workers: 5,
+            gc_workers: 20,
+            terminated_pod_gc_threshold: 12_500,
+        }
     }
 }
 
@@ -99,6 +106,12 @@ impl Cluster {
             clock.clone(),
             cfg.controllers.replicaset_workers.max(1),
         );
+        let deployment = Controller::new(
+            Arc::new(DeploymentController::new(b.store.client("deployment-controller"), clock.clone())),
+            &b.informers,
+            clock.clone(),
+            cfg.controllers.deployment_workers.max(1),
+        );
         let gc = Controller::new(
             Arc::new(GarbageCollector::new(b.store.client("generic-garbage-collector"))),
             &b.informers,
@@ -117,10 +130,11 @@ impl Cluster {
         b.add(scheduler.clone());
         b.add(kubelet.clone());
         b.add(rs.clone());
+        b.add(deployment.clone());
         b.add(gc.clone());
         b.add(podgc.clone());
         let runtime = b.start();
-        Cluster { runtime, kubelet, scheduler, controllers: vec![rs, gc, podgc], events }
+        Cluster { runtime, kubelet, scheduler, controllers: vec![rs, deployment, gc, podgc], events }
     }
 
     pub fn runtime(&self) -> &Runtime {

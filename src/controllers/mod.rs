@@ -34,11 +34,12 @@
 //! Shared helpers, pure and table-tested (SEMANTICS §1): [`expectations`],
 //! [`pod_control`] (slow start, pods from templates), [`ranking`] (ActivePods,
 //! ActivePodsWithRanks, ReplicaSet orderings), [`claim`] (adoption / release).
-//! Controllers: [`replicaset`], [`gc`] (garbage collector), [`podgc`].
+//! Controllers: [`replicaset`], [`deployment`], [`gc`] (garbage collector), [`podgc`].
 
 pub mod claim;
 pub mod client;
 pub mod controller;
+pub mod deployment;
 pub mod expectations;
 pub mod gc;
 pub mod pod_control;
@@ -58,6 +59,7 @@ use crate::workqueue::ItemId;
 
 pub use client::{ApiClient, Call, FakeClient};
 pub use controller::{Controller, ControllerMetrics, Enqueuer};
+pub use deployment::DeploymentController;
 pub use expectations::ControllerExpectations;
 pub use replicaset::ReplicaSetController;
 
