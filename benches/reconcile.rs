@@ -1,4 +1,7 @@
-//! ReplicaSet reconcile: a steady-state sync among 100k cached pods, a 500-pod scale-up sync, and a 10k-replica RS from scratch.
+//! Reconcile benches. ReplicaSet: a steady-state sync among 100k cached pods,
+//! a 500-pod scale-up sync, and a 10k-replica RS from scratch. Deployment: a
+//! steady-state and a mid-rollout sync among 150k cached pods, a 1,000-replica
+//! Deployment from scratch, and a rollout of a new image over 1,000 replicas.
 //!
 //! Fixtures (built outside the timed loops, checked before timing):
 //! * `steady/pods_{1k,10k}`: one RS with N Running+Ready pods, status up to
@@ -18,6 +21,18 @@
 //!   `from_scratch/replicas_10k_ready` adds an in-bench "kubelet" that marks
 //!   every new pod Running+Ready (one `update_status` each) and runs until
 //!   `status.readyReplicas` is 10,000.
+//! * `deployment/steady_1k`: one Deployment of 1,000 replicas over 2
+//!   ReplicaSets (the new one holding all 1,000 Ready pods, the old one at 0)
+//!   plus 150,000 unrelated pods cached; one `sync` must write nothing.
+//!   `deployment/mid_rollout_1k`: the same Deployment stopped mid-rollout
+//!   (new pods never become Ready: old RS at 750, new at 500, the surge and
+//!   availability bounds reached), where a sync also writes nothing.
+//! * `deployment/create_1k`: create a 1,000-replica Deployment and run the
+//!   Deployment and ReplicaSet controllers event-driven on this thread, with
+//!   an in-bench kubelet that makes every new pod Running+Ready at once, on
+//!   the real clock, until the Deployment reports 1,000 available replicas.
+//!   `deployment/rollout_1k`: from there, a new image, until the rollout is
+//!   complete (1,000 updated and available, the old RS at 0 with no pods).
 
 use std::hint::black_box;
 use std::sync::Arc;
@@ -26,12 +41,12 @@ use std::time::Duration;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use kwarp::actors::Component;
 use kwarp::api::pod::{Condition, ConditionStatus, Container, ContainerStatus, Pod, PodPhase};
-use kwarp::api::{Kind, LabelSelector, ObjectMeta, Quantity, ReplicaSet, StringMap, Time};
-use kwarp::clock::{Clock, VirtualClock};
+use kwarp::api::{Deployment, Kind, LabelSelector, ObjectMeta, Quantity, ReplicaSet, StringMap, Time};
+use kwarp::clock::{Clock, RealClock, VirtualClock};
 use kwarp::controllers::pod_control::controller_ref;
-use kwarp::controllers::{Action, Controller, ReplicaSetController};
+use kwarp::controllers::{Action, Controller, DeploymentController, ReplicaSetController};
 use kwarp::informer::{FnHandler, SharedInformerFactory};
-use kwarp::store::{Client, ListOptions, Store, StoreOptions, Verb};
+use kwarp::store::{Client, DeleteOptions, ListOptions, Store, StoreOptions, Verb};
 use mimalloc::MiMalloc;
 use parking_lot::Mutex;
 
@@ -278,5 +293,224 @@ fn from_scratch(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, steady, scale_up, from_scratch);
+// ------------------------------------------------------------------ Deployment
+
+const DEPLOYMENT_UNRELATED_PODS: usize = 150_000;
+
+fn deployment(replicas: i32, image: &str) -> Deployment {
+    let labels: StringMap = [("app".to_string(), "web".to_string())].into();
+    let mut d = Deployment { metadata: ObjectMeta::named(NS, "web"), ..Default::default() };
+    d.spec.replicas = Some(replicas);
+    d.spec.selector = Some(LabelSelector::from_labels(labels.clone()));
+    d.spec.template.metadata.labels = labels;
+    let mut c = Container { name: "app".into(), image: image.into(), ..Default::default() };
+    c.resources.requests.insert("cpu".into(), Quantity::parse("100m").expect("quantity"));
+    d.spec.template.spec.containers.push(c);
+    d
+}
+
+/// Store, informers, the Deployment and ReplicaSet controllers, and an in-bench kubelet, on one thread.
+struct DWorld {
+    clock: Arc<dyn Clock>,
+    store: Arc<Store>,
+    informers: SharedInformerFactory,
+    rs: Arc<Controller<ReplicaSetController<Client>>>,
+    dep: Arc<Controller<DeploymentController<Client>>>,
+    new_pods: Started,
+    /// Pods being deleted, which the kubelet confirms at once (grace 0).
+    terminating: Started,
+    kubelet: Client,
+    /// Whether the kubelet makes new pods Running+Ready (it always confirms deletions).
+    kubelet_on: bool,
+}
+
+impl DWorld {
+    fn new(clock: Arc<dyn Clock>, unrelated: usize) -> DWorld {
+        let store = Store::new(clock.clone(), StoreOptions { seed: 1, history_limit: 1_000 });
+        let informers = SharedInformerFactory::new(store.client("informers"));
+        let rsc = ReplicaSetController::new(store.client("replicaset-controller"), clock.clone());
+        let rs = Controller::new(Arc::new(rsc), &informers, clock.clone(), 1);
+        let dc = DeploymentController::new(store.client("deployment-controller"), clock.clone());
+        let dep = Controller::new(Arc::new(dc), &informers, clock.clone(), 1);
+        let new_pods: Started = Arc::default();
+        let terminating: Started = Arc::default();
+        let (sink, doomed) = (new_pods.clone(), terminating.clone());
+        let h = FnHandler::<Pod>::new().on_add(move |p: &Arc<Pod>| sink.lock().push(p.clone())).on_update(
+            move |old: &Arc<Pod>, cur: &Arc<Pod>| {
+                if old.metadata.deletion_timestamp.is_none() && cur.metadata.deletion_timestamp.is_some() {
+                    doomed.lock().push(cur.clone());
+                }
+            },
+        );
+        informers.informer::<Pod>().add_event_handler(Arc::new(h));
+        // Unrelated pods: controlled by ReplicaSets that are not cached (nothing syncs them).
+        let now = clock.now();
+        let other = replica_set("other", 0);
+        for i in 0..unrelated {
+            let mut owner = other.metadata.clone();
+            owner.name = format!("other-{:03}", i / 1_000);
+            owner.uid = format!("uid-other-{:03}", i / 1_000);
+            let mut p = running_pod(&other, i, now);
+            p.metadata.name = format!("{}-{:05}", owner.name, i % 1_000);
+            p.metadata.owner_references = vec![controller_ref(&owner, Kind::ReplicaSet)];
+            store.create(p).unwrap();
+        }
+        let kubelet = store.client("kubelet");
+        let w = DWorld { clock, store, informers, rs, dep, new_pods, terminating, kubelet, kubelet_on: true };
+        w.settle();
+        w.new_pods.lock().clear();
+        w
+    }
+
+    /// Delivers events and runs the kubelet and both controllers until nothing is left to do (time does not move).
+    fn settle(&self) {
+        loop {
+            let mut worked = 0;
+            while self.informers.pump_all() > 0 {
+                worked += 1;
+            }
+            if self.kubelet_on {
+                let now = self.clock.now();
+                for p in std::mem::take(&mut *self.new_pods.lock()) {
+                    let mut running = (*p).clone();
+                    mark_running(&mut running, now);
+                    self.kubelet.update_status(running).unwrap();
+                    worked += 1;
+                }
+            }
+            for p in std::mem::take(&mut *self.terminating.lock()) {
+                let m = &p.metadata;
+                let _ = self.kubelet.delete::<Pod>(&m.namespace, &m.name, &DeleteOptions::now());
+                worked += 1;
+            }
+            worked += self.dep.run_ready(64) + self.rs.run_ready(64);
+            if worked == 0 && !self.informers.has_pending() {
+                return;
+            }
+        }
+    }
+
+    fn deployment(&self) -> Arc<Deployment> {
+        self.store.get::<Deployment>(NS, "web").unwrap()
+    }
+
+    fn complete(&self, image: &str) -> bool {
+        let d = self.deployment();
+        let st = &d.status;
+        d.spec.template.spec.containers[0].image == image
+            && st.observed_generation >= d.metadata.generation
+            && (st.replicas, st.updated_replicas, st.available_replicas) == (1_000, 1_000, 1_000)
+    }
+
+    fn set_image(&self, image: &str) {
+        self.store.patch::<Deployment>(NS, "web", |d| d.spec.template.spec.containers[0].image = image.into()).unwrap();
+    }
+
+    fn writes(&self) -> u64 {
+        let c = self.store.api_call_counts();
+        let verbs = [Verb::Create, Verb::Update, Verb::UpdateStatus, Verb::Patch, Verb::Delete];
+        let kinds = [Kind::Pod, Kind::ReplicaSet, Kind::Deployment];
+        let mut n = 0;
+        for v in verbs {
+            for k in kinds {
+                n += c.get("deployment-controller", v, k);
+            }
+        }
+        n
+    }
+
+    fn replica_sets(&self) -> Vec<(i32, String)> {
+        let mut out: Vec<(i32, String)> = self
+            .store
+            .list::<ReplicaSet>(&ListOptions::default())
+            .items
+            .iter()
+            .map(|rs| (rs.spec.replicas.unwrap_or(0), rs.spec.template.spec.containers[0].image.clone()))
+            .collect();
+        out.sort();
+        out
+    }
+}
+
+/// A 1,000-replica Deployment rolled out from v1 to v2 (`mid_rollout`: the v2 pods never become Ready), among 150k pods.
+fn deployment_world(mid_rollout: bool) -> DWorld {
+    let mut w = DWorld::new(Arc::new(VirtualClock::new()), DEPLOYMENT_UNRELATED_PODS);
+    w.store.create(deployment(1_000, "app:v1")).unwrap();
+    w.settle();
+    assert!(w.complete("app:v1"));
+    w.kubelet_on = !mid_rollout;
+    w.set_image("app:v2");
+    w.settle();
+    if mid_rollout {
+        assert_eq!(w.replica_sets(), vec![(500, "app:v2".to_string()), (750, "app:v1".to_string())]);
+    } else {
+        assert!(w.complete("app:v2"));
+        assert_eq!(w.replica_sets(), vec![(0, "app:v1".to_string()), (1_000, "app:v2".to_string())]);
+    }
+    assert_eq!(w.store.count::<Pod>(), DEPLOYMENT_UNRELATED_PODS + if mid_rollout { 1_250 } else { 1_000 });
+    let before = w.writes();
+    // Mid-rollout the sync asks to look again at the progress deadline.
+    let want = if mid_rollout { Action::RequeueAfter(Duration::from_secs(601)) } else { Action::Done };
+    assert_eq!(w.dep.sync("bench/web"), Ok(want));
+    assert_eq!(w.writes(), before, "a steady sync writes nothing");
+    w
+}
+
+/// A world on the real clock with a Deployment of 1,000 Ready replicas at v1 (`create`: none yet).
+fn real_clock_world(create: bool) -> DWorld {
+    let w = DWorld::new(Arc::new(RealClock::new()), 0);
+    if create {
+        w.store.create(deployment(1_000, "app:v1")).unwrap();
+        w.settle();
+    }
+    w
+}
+
+fn deployment_benches(c: &mut Criterion) {
+    let mut g = c.benchmark_group("deployment");
+    for (name, mid) in [("steady_1k", false), ("mid_rollout_1k", true)] {
+        let w = deployment_world(mid);
+        g.bench_function(name, |b| b.iter(|| black_box(w.dep.sync(black_box("bench/web")))));
+    }
+    // Check the timed shapes once.
+    let w = real_clock_world(false);
+    w.store.create(deployment(1_000, "app:v1")).unwrap();
+    w.settle();
+    assert!(w.complete("app:v1"));
+    w.set_image("app:v2");
+    w.settle();
+    assert!(w.complete("app:v2"));
+    assert_eq!(w.replica_sets(), vec![(0, "app:v1".to_string()), (1_000, "app:v2".to_string())]);
+    assert_eq!(w.store.count::<Pod>(), 1_000, "old pods gone");
+    assert_eq!((w.dep.metrics().errors, w.rs.metrics().errors), (0, 0));
+
+    g.sample_size(20);
+    g.bench_function("create_1k", |b| {
+        b.iter_batched(
+            || real_clock_world(false),
+            |w| {
+                w.store.create(deployment(1_000, "app:v1")).unwrap();
+                w.settle();
+                debug_assert!(w.complete("app:v1"));
+                w
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    g.bench_function("rollout_1k", |b| {
+        b.iter_batched(
+            || real_clock_world(true),
+            |w| {
+                w.set_image("app:v2");
+                w.settle();
+                debug_assert!(w.complete("app:v2"));
+                w
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    g.finish();
+}
+
+criterion_group!(benches, steady, scale_up, from_scratch, deployment_benches);
 criterion_main!(benches);

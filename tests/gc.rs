@@ -251,17 +251,12 @@ fn a_deployment_chain_deleted_in_the_foreground_goes_bottom_up() {
             image: "nginx".into(),
             ..Default::default()
         });
-        let d = api.create(d).unwrap();
-        let mut rs = replica_set("app-1", 2);
-        rs.metadata.owner_references.push(controller_ref(&d.metadata, Kind::Deployment));
-        rs.spec.selector = Some(LabelSelector::from_labels(labels("app")));
-        rs.spec.template.metadata.labels = labels("app");
-        api.create(rs).unwrap();
-        d
+        // The Deployment controller makes the ReplicaSet, the ReplicaSet controller the pods.
+        api.create(d).unwrap()
     });
     env.run_until("pods ready", || {
         let pods = env.pods();
-        !pods.is_empty() && pods.iter().all(|p| p.is_ready())
+        pods.len() == 2 && pods.iter().all(|p| p.is_ready())
     });
     env.delete::<Deployment>("app", Some(Propagation::Foreground));
     env.run_until("deployment gone", || {
