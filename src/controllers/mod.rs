@@ -34,11 +34,12 @@
 //! Shared helpers, pure and table-tested (SEMANTICS §1): [`expectations`],
 //! [`pod_control`] (slow start, pods from templates), [`ranking`] (ActivePods,
 //! ActivePodsWithRanks, ReplicaSet orderings), [`claim`] (adoption / release).
-//! Controllers: [`replicaset`].
+//! Controllers: [`replicaset`], [`daemonset`].
 
 pub mod claim;
 pub mod client;
 pub mod controller;
+pub mod daemonset;
 pub mod expectations;
 pub mod pod_control;
 pub mod ranking;
@@ -56,6 +57,7 @@ use crate::workqueue::ItemId;
 
 pub use client::{ApiClient, Call, FakeClient};
 pub use controller::{Controller, ControllerMetrics, Enqueuer};
+pub use daemonset::DaemonSetController;
 pub use expectations::ControllerExpectations;
 pub use replicaset::ReplicaSetController;
 

@@ -1,0 +1,706 @@
+//! The DaemonSet controller (SEMANTICS §6): one daemon pod on every eligible node, rolled out by RollingUpdate or OnDelete.
+//!
+//! One sync, top to bottom (`syncDaemonSet`):
+//! 1. the DS from the cache (gone → drop its expectations); an empty selector
+//!    → a `SelectingAll` warning and nothing else; being deleted → nothing;
+//! 2. history (§9.c): the current revision's hash, the old revisions;
+//! 3. the DS's pods (owner index + adopted orphans of its namespace), grouped
+//!    by target node; every node's verdict from an [`util::Eligibility`]
+//!    compiled once per DS generation;
+//! 4. expectations unsatisfied → status only (observedGeneration kept);
+//! 5. manage ([`util::pods_should_be_on_node`] per node, ≤ 250 creates and
+//!    ≤ 250 deletes, slow-start creates pinned to their node through required
+//!    node affinity — the scheduler binds them); then, if nothing is in
+//!    flight and the strategy is RollingUpdate, one [`util::rolling_update`]
+//!    step; then history cleanup;
+//! 6. status last, written only when changed (one retry); requeue after
+//!    minReadySeconds while ready ≠ available, or after a failed-pod back-off.
+//!
+//! Event handlers: a node add enqueues the DaemonSets that should run there
+//! (O(#DaemonSets)); a node update only when its name, labels or taints
+//! changed and some verdict moved; pod events enqueue their controller
+//! (orphans: the DaemonSets selecting them). Decisions never depend on hash
+//! order: nodes are visited in name order.
+
+mod history;
+pub mod util;
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use parking_lot::Mutex;
+
+use super::claim::{recheck_deletion_timestamp, ControllerRefManager};
+use super::client::ApiClient;
+use super::controller::Enqueuer;
+use super::expectations::ControllerExpectations;
+use super::pod_control::SLOW_START_INITIAL_BATCH_SIZE;
+use super::pod_control::{check_labels, controller_ref, pod_from_template, pod_key, slow_start_batch};
+use super::replicaset::ORPHAN_POD_INDEX;
+use super::{Action, Ctx, ReconcileError, Reconciler, Result};
+use crate::api::apps::ControllerRevision;
+use crate::api::node_affinity::replace_daemon_set_pod_node_name_node_affinity;
+use crate::api::pod::Pod;
+use crate::api::selector::{label_selector_as_selector, Selector};
+use crate::api::{DaemonSet, Kind, Node, OwnerReference, Time};
+use crate::clock::Clock;
+use crate::informer::key::split_key;
+use crate::informer::{Cache, EventHandler, SharedInformerFactory};
+use crate::store::{Client, DeleteOptions};
+use crate::workqueue::ItemId;
+use util::{
+    allows_surge, counts_for_sync, daemon_pod_template, is_rolling_update, pods_should_be_on_node, rolling_update,
+    surge_and_unavailable, target_node_name, template_generation, Eligibility, FailedPodsBackoff, NodePods, Rollout,
+    StatusCounts, Verdict, BURST_REPLICAS, SELECTING_ALL, STATUS_UPDATE_RETRIES,
+};
+
+/// An event the controller emitted (kwarp keeps the last [`MAX_EVENTS`] in memory).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DaemonSetEvent {
+    /// `namespace/name` of the DaemonSet.
+    pub daemon_set: String,
+    /// `Normal` or `Warning`.
+    pub type_: &'static str,
+    pub reason: &'static str,
+    pub message: String,
+}
+
+/// How many events are kept.
+pub const MAX_EVENTS: usize = 1024;
+
+/// The caches a DaemonSet controller reads.
+struct Caches {
+    daemon_sets: Arc<Cache<DaemonSet>>,
+    pods: Arc<Cache<Pod>>,
+    nodes: Arc<Cache<Node>>,
+    revisions: Arc<Cache<ControllerRevision>>,
+}
+
+/// What a DS's template implies, computed once per (uid, generation).
+#[derive(Debug)]
+struct Compiled {
+    generation: i64,
+    eligibility: Eligibility,
+    /// The data of the revision matching the template (`getPatch`).
+    patch: Arc<serde_json::Value>,
+}
+
+/// The DaemonSet [`Reconciler`], generic over its client (`store::Client`, or a `FakeClient` in tests).
+pub struct DaemonSetController<C = Client> {
+    client: C,
+    clock: Arc<dyn Clock>,
+    caches: OnceLock<Caches>,
+    /// Keyed by the DS key's queue id; deletions tracked by pod key.
+    expectations: ControllerExpectations<ItemId>,
+    backoff: FailedPodsBackoff,
+    /// By DS uid.
+    compiled: Mutex<HashMap<String, Arc<Compiled>>>,
+    events: Mutex<Vec<DaemonSetEvent>>,
+    burst_replicas: usize,
+}
+
+impl<C> fmt::Debug for DaemonSetController<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DaemonSetController")
+            .field("registered", &self.caches.get().is_some())
+            .field("expectations", &self.expectations)
+            .field("burst_replicas", &self.burst_replicas)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The DS's pods of one sync, by target node (node name order).
+type PodsByNode = BTreeMap<String, Vec<Arc<Pod>>>;
+
+impl<C: ApiClient> DaemonSetController<C> {
+    /// A controller writing through `client`; it reads the DaemonSet, Pod, Node and
+    /// ControllerRevision caches of the informers it is registered with.
+    pub fn new(client: C, clock: Arc<dyn Clock>) -> Self {
+        DaemonSetController {
+            client,
+            expectations: ControllerExpectations::new(Arc::clone(&clock)),
+            clock,
+            caches: OnceLock::new(),
+            backoff: FailedPodsBackoff::default(),
+            compiled: Mutex::new(HashMap::new()),
+            events: Mutex::new(Vec::new()),
+            burst_replicas: BURST_REPLICAS,
+        }
+    }
+
+    /// Caps creations and deletions per sync (default [`BURST_REPLICAS`]).
+    pub fn with_burst_replicas(mut self, burst: usize) -> Self {
+        self.burst_replicas = burst;
+        self
+    }
+
+    fn caches(&self) -> &Caches {
+        self.caches.get().expect("a DaemonSetController reads caches only once registered")
+    }
+
+    /// Expectations by DS queue id.
+    pub fn expectations(&self) -> &ControllerExpectations<ItemId> {
+        &self.expectations
+    }
+
+    /// The failed-pod back-off.
+    pub fn backoff(&self) -> &FailedPodsBackoff {
+        &self.backoff
+    }
+
+    pub fn client(&self) -> &C {
+        &self.client
+    }
+
+    /// The events emitted so far (the last [`MAX_EVENTS`]), oldest first.
+    pub fn events(&self) -> Vec<DaemonSetEvent> {
+        self.events.lock().clone()
+    }
+
+    fn event(&self, ds: &DaemonSet, type_: &'static str, reason: &'static str, message: String) {
+        let mut events = self.events.lock();
+        if events.len() >= MAX_EVENTS {
+            events.remove(0);
+        }
+        events.push(DaemonSetEvent { daemon_set: ds.metadata.key(), type_, reason, message });
+    }
+
+    /// The DS's eligibility rules, compiled once per generation.
+    fn compiled(&self, ds: &DaemonSet) -> Arc<Compiled> {
+        let mut map = self.compiled.lock();
+        match map.get(&ds.metadata.uid) {
+            Some(c) if c.generation == ds.metadata.generation => Arc::clone(c),
+            _ => {
+                let c = Arc::new(Compiled {
+                    generation: ds.metadata.generation,
+                    eligibility: Eligibility::of(&ds.spec.template),
+                    patch: Arc::new(history::patch(ds)),
+                });
+                map.insert(ds.metadata.uid.clone(), Arc::clone(&c));
+                c
+            }
+        }
+    }
+
+    /// Every cached node, in name order.
+    fn nodes(&self) -> Vec<Arc<Node>> {
+        let mut nodes = self.caches().nodes.list();
+        nodes.sort_unstable_by(|a, b| a.metadata.name.cmp(&b.metadata.name));
+        nodes
+    }
+
+    /// The pods this DS claims (`getDaemonPods`), grouped by target node
+    /// (`getNodesToDaemonPods`); terminal pods being deleted are left out.
+    fn pods_by_node(&self, ds: &DaemonSet, selector: &Selector) -> Result<PodsByNode> {
+        let pods = &self.caches().pods;
+        let m = &ds.metadata;
+        let owned = pods.by_owner(&m.uid);
+        let mut claimed: Vec<Arc<Pod>> = Vec::with_capacity(owned.len());
+        let mut writes: Vec<Arc<Pod>> = Vec::new();
+        for pod in owned {
+            if selector.matches(&pod.metadata.labels) || m.deletion_timestamp.is_some() {
+                claimed.push(pod);
+            } else {
+                writes.push(pod); // to release
+            }
+        }
+        let orphans = match pods.try_by_index(ORPHAN_POD_INDEX, &m.namespace) {
+            Ok(o) => o,
+            Err(_) => pods.by_namespace(&m.namespace),
+        };
+        writes.extend(orphans.into_iter().filter(|p| p.metadata.controller_ref().is_none()));
+        if !writes.is_empty() {
+            let recheck = || recheck_deletion_timestamp::<DaemonSet>(&self.client, m);
+            let mut manager = ControllerRefManager::new(&self.client, m, Kind::DaemonSet, recheck);
+            let (adopted, errors) = manager.claim(writes, |p: &Pod| selector.matches(&p.metadata.labels));
+            if let Some(e) = ReconcileError::aggregate(errors) {
+                return Err(e);
+            }
+            claimed.extend(adopted);
+        }
+        let mut by_node = PodsByNode::new();
+        for pod in claimed.into_iter().filter(|p| counts_for_sync(p)) {
+            if let Some(node) = target_node_name(&pod) {
+                by_node.entry(node.to_string()).or_default().push(pod);
+            }
+        }
+        Ok(by_node)
+    }
+
+    /// Steps 4–6 of a sync.
+    fn sync(&self, ds: &Arc<DaemonSet>, key: &str, id: ItemId) -> Result<Action> {
+        let Ok(selector) = label_selector_as_selector(ds.spec.selector.as_ref()) else {
+            return Ok(Action::Done); // apps/v1 selectors are immutable: retrying cannot help
+        };
+        let (hash, old_revisions) = history::construct(self, ds, key)?;
+        let needs_sync = self.expectations.satisfied(&id);
+        let by_node = self.pods_by_node(ds, &selector)?;
+        let nodes = self.nodes();
+        let compiled = self.compiled(ds);
+        let verdicts: Vec<Verdict> = nodes.iter().map(|n| compiled.eligibility.verdict(n)).collect();
+        let now = self.clock.now();
+        let mut requeue: Option<Duration> = None;
+        let mut result = Ok(());
+        if needs_sync {
+            result = self.manage(ds, &nodes, &verdicts, &by_node, &hash, key, id, &mut requeue);
+            if result.is_ok() && self.expectations.satisfied(&id) && is_rolling_update(ds) {
+                result = self.rolling_update(ds, &nodes, &verdicts, &by_node, &hash, key, id, now);
+            }
+            if result.is_ok() {
+                result = history::cleanup(self, ds, &old_revisions, &by_node, key);
+            }
+        }
+        let generation = template_generation(ds);
+        let min_ready = ds.spec.min_ready_seconds.unwrap_or(0);
+        let mut counts = StatusCounts::default();
+        for (node, verdict) in nodes.iter().zip(&verdicts) {
+            let pods = by_node.get(&node.metadata.name).map_or(&[][..], Vec::as_slice);
+            counts.add_node(verdict.should_run, pods, &hash, generation, min_ready, now);
+        }
+        let status = self.update_status(ds, &counts, needs_sync.then_some(ds.metadata.generation), key);
+        result?;
+        status?;
+        if min_ready > 0 && counts.number_ready != counts.number_available {
+            let d = Duration::from_secs(u64::try_from(min_ready).unwrap_or(0));
+            requeue = Some(requeue.map_or(d, |r| r.min(d)));
+        }
+        Ok(requeue.map_or(Action::Done, Action::RequeueAfter))
+    }
+
+    /// `manage`: per-node plans, plus unscheduled pods aimed at nodes that are gone.
+    #[allow(clippy::too_many_arguments)]
+    fn manage(
+        &self,
+        ds: &DaemonSet,
+        nodes: &[Arc<Node>],
+        verdicts: &[Verdict],
+        by_node: &PodsByNode,
+        hash: &str,
+        key: &str,
+        id: ItemId,
+        requeue: &mut Option<Duration>,
+    ) -> Result<()> {
+        let surge = allows_surge(ds);
+        let min_ready = ds.spec.min_ready_seconds.unwrap_or(0);
+        let now = self.clock.now();
+        let mut creates: Vec<&str> = Vec::new();
+        let mut deletes: Vec<Arc<Pod>> = Vec::new();
+        for (node, &verdict) in nodes.iter().zip(verdicts) {
+            let name = node.metadata.name.as_str();
+            let pods = by_node.get(name).map_or(&[][..], Vec::as_slice);
+            if pods.is_empty() && !verdict.should_run {
+                continue;
+            }
+            let backoff_key = || format!("{}/{}/{}", ds.metadata.uid, ds.status.observed_generation, name);
+            let plan = pods_should_be_on_node(verdict, pods, surge, hash, min_ready, now, || {
+                let k = backoff_key();
+                match self.backoff.remaining(&k, now) {
+                    Some(left) => Some(left),
+                    None => {
+                        self.backoff.next(&k, now);
+                        None
+                    }
+                }
+            });
+            if plan.create {
+                creates.push(name);
+            }
+            for (reason, pod) in plan.events {
+                let (type_, what) = if reason == util::FAILED_DAEMON_POD {
+                    ("Warning", "Found failed daemon pod")
+                } else {
+                    ("Normal", "Found succeeded daemon pod")
+                };
+                let ns = &ds.metadata.namespace;
+                self.event(ds, type_, reason, format!("{what} {ns}/{pod} on node {name}, will try to delete it"));
+            }
+            deletes.extend(plan.delete);
+            if let Some(d) = plan.requeue_after {
+                *requeue = Some(requeue.map_or(d, |r| r.min(d)));
+            }
+        }
+        // Unscheduled pods whose node is gone (`getUnscheduledPodsWithoutNode`).
+        for (node, pods) in by_node {
+            if nodes.binary_search_by(|n| n.metadata.name.as_str().cmp(node)).is_err() {
+                deletes.extend(
+                    pods.iter()
+                        .filter(|p| p.spec.node_name.is_empty() && p.metadata.deletion_timestamp.is_none())
+                        .cloned(),
+                );
+            }
+        }
+        self.sync_nodes(ds, &creates, &deletes, hash, key, id)
+    }
+
+    /// One rolling-update step (`rollingUpdate`) over every node with pods or with shouldRun.
+    #[allow(clippy::too_many_arguments)]
+    fn rolling_update(
+        &self,
+        ds: &DaemonSet,
+        nodes: &[Arc<Node>],
+        verdicts: &[Verdict],
+        by_node: &PodsByNode,
+        hash: &str,
+        key: &str,
+        id: ItemId,
+        now: Time,
+    ) -> Result<()> {
+        let mut view: Vec<NodePods<'_>> = Vec::new();
+        let mut desired = 0;
+        let mut pods_of = by_node.iter().peekable();
+        // Merge the name-ordered node list with the name-ordered pod groups.
+        let mut i = 0;
+        loop {
+            let node = nodes.get(i).map(|n| n.metadata.name.as_str());
+            let group = pods_of.peek().map(|(n, _)| n.as_str());
+            match (node, group) {
+                (None, None) => break,
+                (Some(n), g) if g.is_none_or(|g| n <= g) => {
+                    let pods = if g == Some(n) { pods_of.next().map_or(&[][..], |(_, p)| p.as_slice()) } else { &[] };
+                    let should_run = verdicts[i].should_run;
+                    desired += i32::from(should_run);
+                    if should_run || !pods.is_empty() {
+                        view.push(NodePods { name: n, should_run, pods });
+                    }
+                    i += 1;
+                }
+                (_, Some(g)) => {
+                    let pods = pods_of.next().map_or(&[][..], |(_, p)| p.as_slice());
+                    view.push(NodePods { name: g, should_run: false, pods });
+                }
+                (Some(_), None) => unreachable!("covered by the guard above"),
+            }
+        }
+        let (max_surge, max_unavailable) = surge_and_unavailable(ds, desired);
+        let rollout = Rollout {
+            hash,
+            generation: template_generation(ds),
+            max_surge,
+            max_unavailable,
+            desired,
+            min_ready_seconds: ds.spec.min_ready_seconds.unwrap_or(0),
+            now,
+        };
+        let plan = rolling_update(&view, &rollout);
+        let creates: Vec<&str> = plan.create.iter().map(String::as_str).collect();
+        self.sync_nodes(ds, &creates, &plan.delete, hash, key, id)
+    }
+
+    /// `syncNodes`: sets expectations, creates (slow start) and deletes, each capped at the burst.
+    fn sync_nodes(
+        &self,
+        ds: &DaemonSet,
+        creates: &[&str],
+        deletes: &[Arc<Pod>],
+        hash: &str,
+        key: &str,
+        id: ItemId,
+    ) -> Result<()> {
+        let creates = &creates[..creates.len().min(self.burst_replicas)];
+        let deletes = &deletes[..deletes.len().min(self.burst_replicas)];
+        self.expectations.expect_deletions_of(id, deletes.iter().map(|p| pod_key(p)));
+        self.expectations.raise(&id, i64::try_from(creates.len()).unwrap_or(i64::MAX), 0);
+        let mut errors = Vec::new();
+        if !creates.is_empty() {
+            let template = daemon_pod_template(&ds.spec.template, template_generation(ds), hash);
+            let owner_ref = controller_ref(&ds.metadata, Kind::DaemonSet);
+            let proto = pod_from_template(&template, &ds.metadata, Some(owner_ref));
+            let mut next = creates.iter();
+            let (created, err) = slow_start_batch(creates.len(), SLOW_START_INITIAL_BATCH_SIZE, || {
+                check_labels(&proto).map_err(|m| ReconcileError::failed(key, m))?;
+                let node = next.next().expect("one node per call");
+                let mut pod = proto.clone();
+                pod.spec.affinity =
+                    Some(replace_daemon_set_pod_node_name_node_affinity(pod.spec.affinity.take(), node));
+                self.client.create(pod).map(drop).map_err(|e| ReconcileError::api(key, e))
+            });
+            if created < creates.len() {
+                // The informer will never see the skipped or failed creations.
+                self.expectations.lower(&id, i64::try_from(creates.len() - created).unwrap_or(i64::MAX), 0);
+            }
+            errors.extend(err);
+        }
+        for pod in deletes {
+            let m = &pod.metadata;
+            if let Err(e) = self.client.delete::<Pod>(&m.namespace, &m.name, &DeleteOptions::default()) {
+                self.expectations.deletion_observed_of(&id, &pod_key(pod));
+                if !e.is_not_found() {
+                    errors.push(ReconcileError::api(key, e));
+                }
+            }
+        }
+        ReconcileError::aggregate(errors).map_or(Ok(()), Err)
+    }
+
+    /// `storeDaemonSetStatus`: writes the counts unless the status already shows them;
+    /// one retry after re-reading the DS.
+    fn update_status(
+        &self,
+        ds: &Arc<DaemonSet>,
+        counts: &StatusCounts,
+        generation: Option<i64>,
+        key: &str,
+    ) -> Result<()> {
+        if counts.shown_in(&ds.status, generation) {
+            return Ok(());
+        }
+        let mut current = Arc::clone(ds);
+        let mut attempt = 0;
+        loop {
+            let mut next = (*current).clone();
+            counts.apply(&mut next.status, generation);
+            match self.client.update_status(next) {
+                Ok(_) => return Ok(()),
+                Err(e) if attempt >= STATUS_UPDATE_RETRIES => return Err(ReconcileError::api(key, e)),
+                Err(_) => {
+                    attempt += 1;
+                    let m = &ds.metadata;
+                    current = self.client.get(&m.namespace, &m.name).map_err(|e| ReconcileError::api(key, e))?;
+                }
+            }
+        }
+    }
+
+    /// The DS that `r` (a controller reference) names, if it is cached with that uid.
+    fn resolve(&self, namespace: &str, r: &OwnerReference) -> Option<Arc<DaemonSet>> {
+        if r.kind != Kind::DaemonSet.as_str() {
+            return None;
+        }
+        self.caches().daemon_sets.get_ns_name(namespace, &r.name).filter(|ds| ds.metadata.uid == r.uid)
+    }
+
+    /// DaemonSets of the pod's namespace whose non-empty selector selects it, by name.
+    fn selecting(&self, pod: &Pod) -> Vec<Arc<DaemonSet>> {
+        let labels = &pod.metadata.labels;
+        if labels.is_empty() {
+            return Vec::new();
+        }
+        let mut out: Vec<Arc<DaemonSet>> = self
+            .caches()
+            .daemon_sets
+            .by_namespace(&pod.metadata.namespace)
+            .into_iter()
+            .filter(|ds| ds.spec.selector.as_ref().is_some_and(|s| !s.is_empty() && s.matches(labels)))
+            .collect();
+        out.sort_by(|a, b| a.metadata.name.cmp(&b.metadata.name));
+        out
+    }
+
+    /// Every cached DaemonSet with its compiled rules, by key.
+    fn all_compiled(&self) -> Vec<(Arc<DaemonSet>, Arc<Compiled>)> {
+        let mut all: Vec<_> = self
+            .caches()
+            .daemon_sets
+            .list()
+            .into_iter()
+            .map(|ds| {
+                let c = self.compiled(&ds);
+                (ds, c)
+            })
+            .collect();
+        all.sort_by(|a, b| {
+            (&a.0.metadata.namespace, &a.0.metadata.name).cmp(&(&b.0.metadata.namespace, &b.0.metadata.name))
+        });
+        all
+    }
+}
+
+impl<C: ApiClient> Reconciler for DaemonSetController<C> {
+    fn name(&self) -> &'static str {
+        "daemonset"
+    }
+
+    fn reconcile(&self, key: &str, ctx: &Ctx<'_>) -> Result<Action> {
+        let (namespace, name) = split_key(key);
+        let Some(ds) = self.caches().daemon_sets.get_ns_name(namespace, name) else {
+            self.expectations.delete(&ctx.id);
+            return Ok(Action::Done);
+        };
+        if ds.spec.selector.as_ref().is_some_and(|s| s.is_empty()) {
+            let msg = "This daemon set is selecting all pods. A non-empty selector is required.".to_string();
+            self.event(&ds, "Warning", SELECTING_ALL, msg);
+            return Ok(Action::Done);
+        }
+        if ds.metadata.deletion_timestamp.is_some() {
+            return Ok(Action::Done);
+        }
+        self.sync(&ds, key, ctx.id)
+    }
+
+    fn register(self: &Arc<Self>, informers: &SharedInformerFactory, queue: Enqueuer) {
+        let pods = informers.informer::<Pod>();
+        // Already there (the ReplicaSet controller's) is fine; too late falls back to the namespace.
+        let _ = pods.add_index(ORPHAN_POD_INDEX, |p: &Pod| match p.metadata.controller_ref() {
+            None if !p.metadata.namespace.is_empty() => vec![p.metadata.namespace.clone()],
+            _ => Vec::new(),
+        });
+        let daemon_sets = informers.informer::<DaemonSet>();
+        let nodes = informers.informer::<Node>();
+        let revisions = informers.informer::<ControllerRevision>();
+        let caches = Caches {
+            daemon_sets: Arc::clone(daemon_sets.cache()),
+            pods: Arc::clone(pods.cache()),
+            nodes: Arc::clone(nodes.cache()),
+            revisions: Arc::clone(revisions.cache()),
+        };
+        assert!(self.caches.set(caches).is_ok(), "a DaemonSetController is registered once");
+        let handlers = Arc::new(Handlers { dsc: Arc::clone(self), queue });
+        daemon_sets.add_event_handler(handlers.clone());
+        pods.add_event_handler(handlers.clone());
+        nodes.add_event_handler(handlers.clone());
+        revisions.add_event_handler(handlers);
+    }
+}
+
+/// Maps DaemonSet, Pod, Node and ControllerRevision events to DS keys.
+struct Handlers<C> {
+    dsc: Arc<DaemonSetController<C>>,
+    queue: Enqueuer,
+}
+
+impl<C: ApiClient> Handlers<C> {
+    fn enqueue(&self, ds: &DaemonSet) -> ItemId {
+        self.queue.add_ns_name(&ds.metadata.namespace, &ds.metadata.name)
+    }
+
+    fn id_of(&self, ds: &DaemonSet) -> ItemId {
+        self.queue.intern_ns_name(&ds.metadata.namespace, &ds.metadata.name)
+    }
+}
+
+impl<C: ApiClient> EventHandler<DaemonSet> for Handlers<C> {
+    fn on_add(&self, ds: &Arc<DaemonSet>) {
+        self.enqueue(ds);
+    }
+
+    fn on_update(&self, old: &Arc<DaemonSet>, cur: &Arc<DaemonSet>) {
+        if old.metadata.uid != cur.metadata.uid {
+            self.on_delete(old);
+        }
+        self.enqueue(cur);
+    }
+
+    fn on_delete(&self, ds: &Arc<DaemonSet>) {
+        let id = self.id_of(ds);
+        self.dsc.expectations.delete(&id);
+        self.dsc.compiled.lock().remove(&ds.metadata.uid);
+        self.queue.add_id(id);
+    }
+}
+
+impl<C: ApiClient> EventHandler<Pod> for Handlers<C> {
+    fn on_add(&self, pod: &Arc<Pod>) {
+        if pod.metadata.deletion_timestamp.is_some() {
+            self.on_delete(pod);
+            return;
+        }
+        if let Some(r) = pod.metadata.controller_ref() {
+            if let Some(ds) = self.dsc.resolve(&pod.metadata.namespace, r) {
+                let id = self.id_of(&ds);
+                self.dsc.expectations.creation_observed(&id);
+                self.queue.add_id(id);
+            }
+            return;
+        }
+        for ds in self.dsc.selecting(pod) {
+            self.enqueue(&ds);
+        }
+    }
+
+    fn on_update(&self, old: &Arc<Pod>, cur: &Arc<Pod>) {
+        if old.metadata.resource_version == cur.metadata.resource_version {
+            return;
+        }
+        if cur.metadata.deletion_timestamp.is_some() {
+            // Counts as deleted now: the replacement need not wait for the grace period.
+            self.on_delete(cur);
+            return;
+        }
+        let (old_ref, cur_ref) = (old.metadata.controller_ref(), cur.metadata.controller_ref());
+        if old_ref != cur_ref {
+            if let Some(ds) = old_ref.and_then(|r| self.dsc.resolve(&old.metadata.namespace, r)) {
+                self.enqueue(&ds);
+            }
+        }
+        if let Some(r) = cur_ref {
+            let Some(ds) = self.dsc.resolve(&cur.metadata.namespace, r) else { return };
+            let id = self.enqueue(&ds);
+            let min_ready = ds.spec.min_ready_seconds.unwrap_or(0);
+            if min_ready > 0 && !old.is_ready() && cur.is_ready() {
+                let secs = u64::try_from(min_ready).unwrap_or(0) + 1;
+                self.queue.add_after(id, Duration::from_secs(secs));
+            }
+            return;
+        }
+        if old.metadata.labels != cur.metadata.labels || old_ref != cur_ref {
+            for ds in self.dsc.selecting(cur) {
+                self.enqueue(&ds);
+            }
+        }
+    }
+
+    fn on_delete(&self, pod: &Arc<Pod>) {
+        let Some(r) = pod.metadata.controller_ref() else { return };
+        let Some(ds) = self.dsc.resolve(&pod.metadata.namespace, r) else { return };
+        let id = self.id_of(&ds);
+        self.dsc.expectations.deletion_observed_of(&id, &pod_key(pod));
+        self.queue.add_id(id);
+    }
+}
+
+impl<C: ApiClient> EventHandler<Node> for Handlers<C> {
+    fn on_add(&self, node: &Arc<Node>) {
+        for (ds, compiled) in self.dsc.all_compiled() {
+            if compiled.eligibility.verdict(node).should_run {
+                self.enqueue(&ds);
+            }
+        }
+    }
+
+    fn on_update(&self, old: &Arc<Node>, cur: &Arc<Node>) {
+        if util::same_eligibility_inputs(old, cur) {
+            return; // status, heartbeats, capacity: no verdict can change
+        }
+        for (ds, compiled) in self.dsc.all_compiled() {
+            if util::node_update_changes_verdict(&compiled.eligibility, old, cur) {
+                self.enqueue(&ds);
+            }
+        }
+    }
+
+    fn on_delete(&self, node: &Arc<Node>) {
+        for (ds, compiled) in self.dsc.all_compiled() {
+            if compiled.eligibility.verdict(node).should_run {
+                self.enqueue(&ds);
+            }
+        }
+    }
+}
+
+impl<C: ApiClient> EventHandler<ControllerRevision> for Handlers<C> {
+    fn on_add(&self, rev: &Arc<ControllerRevision>) {
+        self.enqueue_owner(rev);
+    }
+
+    fn on_update(&self, _old: &Arc<ControllerRevision>, cur: &Arc<ControllerRevision>) {
+        self.enqueue_owner(cur);
+    }
+
+    fn on_delete(&self, rev: &Arc<ControllerRevision>) {
+        self.enqueue_owner(rev);
+    }
+}
+
+impl<C: ApiClient> Handlers<C> {
+    /// The DS controlling a revision (orphans: none; the next DS sync adopts them).
+    fn enqueue_owner(&self, rev: &ControllerRevision) {
+        if let Some(ds) = rev.metadata.controller_ref().and_then(|r| self.dsc.resolve(&rev.metadata.namespace, r)) {
+            self.enqueue(&ds);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
