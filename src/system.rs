@@ -12,6 +12,7 @@ use crossbeam_channel::Receiver;
 use hdrhistogram::Histogram;
 
 use crate::actors::{Runtime, RuntimeBuilder, RuntimeConfig, RuntimeStats};
+use crate::controllers::daemonset::DaemonSetController;
 use crate::controllers::replicaset::ReplicaSetController;
 use crate::controllers::{Controller, ControllerMetrics};
 use crate::sim::{Kubelet, KubeletConfig, Scheduler, SchedulerConfig, SchedulerMetrics};
@@ -21,11 +22,12 @@ use crate::store::{AnyEvent, ApiCallCount};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ControllersConfig {
     pub replicaset_workers: usize,
+    pub daemonset_workers: usize,
 }
 
 impl Default for ControllersConfig {
     fn default() -> Self {
-        ControllersConfig { replicaset_workers: 5 }
+        ControllersConfig { replicaset_workers: 5, daemonset_workers: 2 }
     }
 }
 
@@ -95,9 +97,16 @@ impl Cluster {
         );
         b.add(scheduler.clone());
         b.add(kubelet.clone());
+        let ds = Controller::new(
+            Arc::new(DaemonSetController::new(b.store.client("daemon-set-controller"), clock.clone())),
+            &b.informers,
+            clock.clone(),
+            cfg.controllers.daemonset_workers.max(1),
+        );
         b.add(rs.clone());
+        b.add(ds.clone());
         let runtime = b.start();
-        Cluster { runtime, kubelet, scheduler, controllers: vec![rs], events }
+        Cluster { runtime, kubelet, scheduler, controllers: vec![rs, ds], events }
     }
 
     pub fn runtime(&self) -> &Runtime {
