@@ -393,3 +393,272 @@ fn rollback_reuses_the_old_revision_with_a_higher_number() {
     assert!(pods.iter().all(|p| p.phase() == PodPhase::Running));
     no_errors(cluster);
 }
+
+// ---------------------------------------------------------------- the reconciler driven by hand
+
+mod by_hand {
+    //! The reconciler on a real store and informers pumped by hand, through a recording
+    //! client; no scheduler, no kubelet (pods stay where their affinity pins them, unbound).
+
+    use std::sync::Arc;
+
+    use kwarp::actors::Component;
+    use kwarp::api::apps::ControllerRevision;
+    use kwarp::api::pod::{Condition, ConditionStatus};
+    use kwarp::api::{DaemonSet, Kind, Node, Pod};
+    use kwarp::clock::{Clock, VirtualClock};
+    use kwarp::controllers::daemonset::util::CONTROLLER_REVISION_HASH_LABEL;
+    use kwarp::controllers::{Controller, DaemonSetController, FakeClient};
+    use kwarp::informer::SharedInformerFactory;
+    use kwarp::store::{Store, StoreOptions, Verb};
+
+    use super::{daemon_set, node, NS};
+
+    type Dsc = DaemonSetController<Arc<FakeClient>>;
+
+    struct World {
+        clock: Arc<VirtualClock>,
+        store: Arc<Store>,
+        fake: Arc<FakeClient>,
+        informers: SharedInformerFactory,
+        controller: Arc<Controller<Dsc>>,
+    }
+
+    impl World {
+        fn new(nodes: usize) -> World {
+            let clock = Arc::new(VirtualClock::new());
+            let store = Store::new(clock.clone(), StoreOptions::default());
+            let fake = Arc::new(FakeClient::new(store.client("daemon-set-controller")));
+            let informers = SharedInformerFactory::new(store.client("informers"));
+            let dsc = DaemonSetController::new(fake.clone(), clock.clone());
+            let controller = Controller::new(Arc::new(dsc), &informers, clock.clone(), 1);
+            for i in 0..nodes {
+                store.create(node(&format!("node-{i}"), &[])).unwrap();
+            }
+            let w = World { clock, store, fake, informers, controller };
+            w.pump();
+            w
+        }
+
+        fn pump(&self) {
+            while self.informers.pump_all() > 0 {}
+        }
+
+        fn dsc(&self) -> &Dsc {
+            self.controller.reconciler()
+        }
+
+        /// Pump and reconcile until nothing is queued (no timers fired).
+        fn settle(&self) {
+            for _ in 0..10_000 {
+                self.pump();
+                if self.controller.run_ready(64) == 0 && !self.informers.has_pending() {
+                    return;
+                }
+            }
+            panic!("did not settle");
+        }
+
+        fn creates(&self) -> usize {
+            self.fake.take_calls().iter().filter(|c| c.verb == Verb::Create && c.kind == Kind::Pod).count()
+        }
+
+        fn pods(&self) -> Vec<Arc<Pod>> {
+            self.store.client("t").list::<Pod>(&Default::default()).items
+        }
+
+        fn ds(&self) -> Arc<DaemonSet> {
+            self.store.get(NS, "agent").unwrap()
+        }
+
+        /// Marks every pod Ready (as a kubelet would), through the store.
+        fn make_ready(&self) {
+            for p in self.pods() {
+                if p.is_ready() {
+                    continue;
+                }
+                let mut next = (*p).clone();
+                next.status.conditions.push(Condition::new("Ready", ConditionStatus::True, "", "", self.clock.now()));
+                self.store.update_status(next).unwrap();
+            }
+        }
+    }
+
+    #[test]
+    fn a_node_join_revisits_only_that_node() {
+        let w = World::new(50);
+        w.store.create(daemon_set("agent")).unwrap();
+        w.settle();
+        assert_eq!(w.creates(), 50);
+        w.make_ready();
+        w.settle();
+        let (full_before, _) = w.dsc().sync_counts();
+        let st = &w.ds().status;
+        assert_eq!((st.desired_number_scheduled, st.current_number_scheduled, st.number_ready), (50, 50, 50));
+
+        w.store.create(node("node-50", &[])).unwrap();
+        w.settle();
+        assert_eq!(w.creates(), 1, "one pod, for the new node");
+        w.make_ready();
+        w.settle();
+        let (full, marked) = w.dsc().sync_counts();
+        assert_eq!(full, full_before, "no sync visited every node");
+        assert!(marked > 0);
+        let st = &w.ds().status;
+        assert_eq!(
+            (st.desired_number_scheduled, st.current_number_scheduled, st.number_ready, st.number_available),
+            (51, 51, 51, 51)
+        );
+        assert_eq!((st.number_misscheduled, st.number_unavailable, st.updated_number_scheduled), (0, 0, 51));
+        // A deleted node's share leaves the status too (its pod stays: pod GC removes it).
+        w.store.delete::<Node>("", "node-7", &Default::default()).unwrap();
+        w.settle();
+        assert_eq!(w.ds().status.desired_number_scheduled, 50);
+        assert_eq!(w.dsc().sync_counts().0, full_before);
+    }
+
+    #[test]
+    fn creations_come_250_per_sync_until_every_node_has_its_pod() {
+        let w = World::new(600);
+        w.store.create(daemon_set("agent")).unwrap();
+        w.pump();
+        w.controller.sync(&format!("{NS}/agent")).unwrap();
+        assert_eq!(w.creates(), 250, "the burst");
+        w.settle();
+        assert_eq!(w.creates(), 350);
+        assert_eq!(w.pods().len(), 600);
+    }
+
+    #[test]
+    fn status_only_node_updates_enqueue_nothing() {
+        let w = World::new(3);
+        w.store.create(daemon_set("agent")).unwrap();
+        w.settle();
+        let mut n = (*w.store.get::<Node>("", "node-0").unwrap()).clone();
+        n.status.conditions.push(Condition::new("Ready", ConditionStatus::True, "", "", w.clock.now()));
+        w.store.update_status(n).unwrap();
+        w.pump();
+        assert_eq!(w.controller.queue().len(), 0, "a heartbeat is not a reason to sync");
+        w.store
+            .client("t")
+            .patch::<Node>("", "node-0", |n: &mut Node| {
+                n.spec.taints.push(kwarp::api::taint::Taint::new("k", "v", kwarp::api::taint::TaintEffect::NoExecute))
+            })
+            .unwrap();
+        w.pump();
+        assert_eq!(w.controller.queue().len(), 1, "a verdict moved");
+        w.settle();
+        assert_eq!(w.pods().iter().filter(|p| p.metadata.deletion_timestamp.is_none()).count(), 2);
+    }
+
+    #[test]
+    fn unsatisfied_expectations_write_status_without_raising_observed_generation() {
+        let w = World::new(3);
+        w.store.create(daemon_set("agent")).unwrap();
+        w.pump();
+        w.controller.sync(&format!("{NS}/agent")).unwrap();
+        assert_eq!(w.creates(), 3);
+        assert_eq!(w.ds().status.observed_generation, 1);
+        w.store
+            .client("t")
+            .patch::<DaemonSet>(NS, "agent", |ds: &mut DaemonSet| {
+                ds.spec.template.spec.containers[0].image = "agent:2".into()
+            })
+            .unwrap();
+        w.informers.informer::<DaemonSet>().pump(); // the pods' add events are still pending
+        assert_eq!(w.ds().metadata.generation, 2);
+        w.controller.sync(&format!("{NS}/agent")).unwrap();
+        assert_eq!(w.creates(), 0, "creations in flight: no new decision");
+        assert_eq!(w.ds().status.observed_generation, 1, "generation 2 not acted on yet");
+        w.settle();
+        assert_eq!(w.ds().status.observed_generation, 2);
+    }
+
+    #[test]
+    fn status_is_written_only_when_it_changes() {
+        let w = World::new(2);
+        w.store.create(daemon_set("agent")).unwrap();
+        w.settle();
+        w.fake.take_calls();
+        w.controller.sync(&format!("{NS}/agent")).unwrap();
+        w.controller.sync(&format!("{NS}/agent")).unwrap();
+        assert!(w.fake.take_calls().is_empty(), "nothing changed: no write at all");
+    }
+
+    #[test]
+    fn a_failed_create_skips_the_rest_of_the_slow_start_and_lowers_expectations() {
+        let w = World::new(10);
+        w.store.create(daemon_set("agent")).unwrap();
+        w.pump();
+        // Batches 1, 2, 4, 3: the second call (first of batch 2) fails; batch 2 finishes, then stop.
+        w.fake.fail_after(Verb::Create, Kind::Pod, 1, 1, FakeClient::<kwarp::store::Client>::injected(Kind::Pod));
+        assert!(w.controller.sync(&format!("{NS}/agent")).is_err());
+        assert_eq!(w.creates(), 3, "batch 1 and batch 2 (one failed)");
+        let id = w.controller.enqueuer().intern(&format!("{NS}/agent"));
+        assert_eq!(w.dsc().expectations().get(&id).map(|e| e.add), Some(2), "only the 2 made are awaited");
+        w.settle();
+        let live = w.pods().len();
+        assert_eq!(live, 10);
+    }
+
+    #[test]
+    fn an_orphan_on_a_node_is_adopted_instead_of_duplicated() {
+        let w = World::new(2);
+        let mut orphan = Pod { metadata: kwarp::api::ObjectMeta::named(NS, "stray"), ..Default::default() };
+        orphan.metadata.labels = super::app_labels("agent");
+        orphan.spec.node_name = "node-0".into();
+        orphan.spec.containers = daemon_set("agent").spec.template.spec.containers;
+        w.store.create(orphan).unwrap();
+        w.store.create(daemon_set("agent")).unwrap();
+        w.settle();
+        let pods = w.pods();
+        assert_eq!(pods.len(), 2);
+        let stray = pods.iter().find(|p| p.metadata.name == "stray").unwrap();
+        assert_eq!(stray.metadata.controller_ref().map(|r| r.name.as_str()), Some("agent"));
+    }
+
+    #[test]
+    fn old_revisions_beyond_the_limit_go_unless_a_live_pod_carries_their_hash() {
+        let w = World::new(1);
+        let mut ds = daemon_set("agent");
+        ds.spec.revision_history_limit = Some(1);
+        ds.spec.update_strategy =
+            Some(kwarp::api::apps::DaemonSetUpdateStrategy { type_: "OnDelete".into(), rolling_update: None });
+        w.store.create(ds).unwrap();
+        w.settle();
+        let first_hash = w.pods()[0].metadata.labels[CONTROLLER_REVISION_HASH_LABEL].clone();
+        for image in ["agent:2", "agent:3", "agent:4"] {
+            let image = image.to_string();
+            w.store
+                .client("t")
+                .patch::<DaemonSet>(NS, "agent", move |ds: &mut DaemonSet| {
+                    ds.spec.template.spec.containers[0].image = image.clone()
+                })
+                .unwrap();
+            w.settle();
+        }
+        let revs = w.store.client("t").list::<ControllerRevision>(&Default::default()).items;
+        let mut numbers: Vec<(i64, String)> =
+            revs.iter().map(|r| (r.revision, r.metadata.labels[CONTROLLER_REVISION_HASH_LABEL].clone())).collect();
+        numbers.sort();
+        // Limit 1: one old revision stays — revision 1, the oldest, because the OnDelete pod still
+        // runs it; 2 and 3 went in turn as each exceeded the limit.
+        assert_eq!(numbers.iter().map(|n| n.0).collect::<Vec<_>>(), vec![1, 4]);
+        assert_eq!(numbers[0].1, first_hash);
+    }
+
+    #[test]
+    fn a_revision_without_the_hash_label_is_labelled_with_its_name() {
+        let w = World::new(1);
+        w.store.create(daemon_set("agent")).unwrap();
+        w.settle();
+        let rev = w.store.client("t").list::<ControllerRevision>(&Default::default()).items.pop().unwrap();
+        let name = rev.metadata.name.clone();
+        let mut legacy = (*rev).clone();
+        legacy.metadata.labels.remove(CONTROLLER_REVISION_HASH_LABEL);
+        w.store.update(legacy).unwrap();
+        w.settle();
+        let rev = w.store.get::<ControllerRevision>(NS, &name).unwrap();
+        assert_eq!(rev.metadata.labels.get(CONTROLLER_REVISION_HASH_LABEL), Some(&name));
+    }
+}

@@ -23,14 +23,16 @@
 //! order: nodes are visited in name order.
 
 mod history;
+mod memo;
 pub mod util;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use parking_lot::Mutex;
+use parking_lot::{Mutex, RwLock};
 
 use super::claim::{recheck_deletion_timestamp, ControllerRefManager};
 use super::client::ApiClient;
@@ -50,10 +52,11 @@ use crate::informer::key::split_key;
 use crate::informer::{Cache, EventHandler, SharedInformerFactory};
 use crate::store::{Client, DeleteOptions};
 use crate::workqueue::ItemId;
+use memo::{Memos, NodeShare, Summary};
 use util::{
-    allows_surge, counts_for_sync, daemon_pod_template, is_rolling_update, pods_should_be_on_node, rolling_update,
-    surge_and_unavailable, target_node_name, template_generation, Eligibility, FailedPodsBackoff, NodePods, Rollout,
-    StatusCounts, Verdict, BURST_REPLICAS, SELECTING_ALL, STATUS_UPDATE_RETRIES,
+    allows_surge, counts_for_sync, daemon_pod_template, has_outdated_pod, is_rolling_update, pods_should_be_on_node,
+    rolling_update, surge_and_unavailable, target_node_name, template_generation, Eligibility, FailedPodsBackoff,
+    NodePods, Rollout, StatusCounts, Verdict, BURST_REPLICAS, SELECTING_ALL, STATUS_UPDATE_RETRIES,
 };
 
 /// An event the controller emitted (kwarp keeps the last [`MAX_EVENTS`] in memory).
@@ -99,6 +102,13 @@ pub struct DaemonSetController<C = Client> {
     compiled: Mutex<HashMap<String, Arc<Compiled>>>,
     events: Mutex<Vec<DaemonSetEvent>>,
     burst_replicas: usize,
+    /// Per-DS summaries and the nodes marked since (incremental syncs).
+    memos: Memos,
+    /// Full and marked-nodes-only syncs so far.
+    full_syncs: AtomicU64,
+    marked_syncs: AtomicU64,
+    /// Every node by name, kept by the node handlers (a full sync visits them in order without sorting).
+    node_index: RwLock<BTreeMap<String, Arc<Node>>>,
 }
 
 impl<C> fmt::Debug for DaemonSetController<C> {
@@ -114,6 +124,19 @@ impl<C> fmt::Debug for DaemonSetController<C> {
 /// The DS's pods of one sync, by target node (node name order).
 type PodsByNode = BTreeMap<String, Vec<Arc<Pod>>>;
 
+/// Pod index the controller registers: `<DS uid>/<target node>` of every pod a DaemonSet controls.
+pub const DAEMON_POD_INDEX: &str = "kwarp.io/daemon-pods-by-owner-node";
+
+/// What the per-node plans of one sync add up to.
+#[derive(Debug, Default)]
+struct Plans {
+    creates: Vec<String>,
+    deletes: Vec<Arc<Pod>>,
+    requeue: Option<Duration>,
+    /// Nodes whose failed pod was kept for its back-off: revisit them on the requeue.
+    backed_off: Vec<String>,
+}
+
 impl<C: ApiClient> DaemonSetController<C> {
     /// A controller writing through `client`; it reads the DaemonSet, Pod, Node and
     /// ControllerRevision caches of the informers it is registered with.
@@ -127,6 +150,10 @@ impl<C: ApiClient> DaemonSetController<C> {
             compiled: Mutex::new(HashMap::new()),
             events: Mutex::new(Vec::new()),
             burst_replicas: BURST_REPLICAS,
+            memos: Memos::default(),
+            full_syncs: AtomicU64::new(0),
+            marked_syncs: AtomicU64::new(0),
+            node_index: RwLock::new(BTreeMap::new()),
         }
     }
 
@@ -184,11 +211,25 @@ impl<C: ApiClient> DaemonSetController<C> {
         }
     }
 
-    /// Every cached node, in name order.
+    /// How many syncs so far visited every node, and how many only the marked ones.
+    pub fn sync_counts(&self) -> (u64, u64) {
+        (self.full_syncs.load(Ordering::Relaxed), self.marked_syncs.load(Ordering::Relaxed))
+    }
+
+    /// Every node, in name order.
     fn nodes(&self) -> Vec<Arc<Node>> {
-        let mut nodes = self.caches().nodes.list();
-        nodes.sort_unstable_by(|a, b| a.metadata.name.cmp(&b.metadata.name));
-        nodes
+        self.node_index.read().values().cloned().collect()
+    }
+
+    /// Makes the next sync of the DS with queue id `id` visit every node (`full`) or
+    /// the node `node`, as after an event. For benches.
+    #[doc(hidden)]
+    pub fn invalidate(&self, id: ItemId, full: bool, node: &str) {
+        if full {
+            self.memos.mark_full(id);
+        } else {
+            self.memos.mark(id, node);
+        }
     }
 
     /// The pods this DS claims (`getDaemonPods`), grouped by target node
@@ -229,44 +270,214 @@ impl<C: ApiClient> DaemonSetController<C> {
         Ok(by_node)
     }
 
-    /// Steps 4–6 of a sync.
+    /// Steps 2–6 of a sync: full, or over the marked nodes only (see [`memo`]).
     fn sync(&self, ds: &Arc<DaemonSet>, key: &str, id: ItemId) -> Result<Action> {
         let Ok(selector) = label_selector_as_selector(ds.spec.selector.as_ref()) else {
             return Ok(Action::Done); // apps/v1 selectors are immutable: retrying cannot help
         };
+        let marks = self.memos.take_marks(id);
         let (hash, old_revisions) = history::construct(self, ds, key)?;
         let needs_sync = self.expectations.satisfied(&id);
-        let by_node = self.pods_by_node(ds, &selector)?;
+        let generation = template_generation(ds);
+        let min_ready = ds.spec.min_ready_seconds.unwrap_or(0);
+        let limit = usize::try_from(ds.spec.revision_history_limit.unwrap_or(10).max(0)).unwrap_or(0);
+        let m = &ds.metadata;
+        let summary = self.memos.take_summary(id).filter(|s| {
+            !marks.full
+                && s.uid == m.uid
+                && s.generation == m.generation
+                && s.hash == hash
+                && s.template_generation == generation
+                && s.outdated == 0
+                && min_ready == 0
+                && old_revisions.len() <= limit
+        });
+        let counter = if summary.is_some() { &self.marked_syncs } else { &self.full_syncs };
+        counter.fetch_add(1, Ordering::Relaxed);
+        match summary {
+            Some(summary) => self.sync_marked(ds, summary, marks.nodes, needs_sync, &hash, key, id),
+            None => self.sync_full(ds, &selector, &hash, &old_revisions, needs_sync, key, id),
+        }
+    }
+
+    /// A sync over every node (`syncDaemonSet`); rebuilds the DS's summary.
+    #[allow(clippy::too_many_arguments)]
+    fn sync_full(
+        &self,
+        ds: &Arc<DaemonSet>,
+        selector: &Selector,
+        hash: &str,
+        old_revisions: &[Arc<ControllerRevision>],
+        needs_sync: bool,
+        key: &str,
+        id: ItemId,
+    ) -> Result<Action> {
+        let by_node = self.pods_by_node(ds, selector)?;
         let nodes = self.nodes();
         let compiled = self.compiled(ds);
         let verdicts: Vec<Verdict> = nodes.iter().map(|n| compiled.eligibility.verdict(n)).collect();
         let now = self.clock.now();
-        let mut requeue: Option<Duration> = None;
+        let mut plans = Plans::default();
         let mut result = Ok(());
         if needs_sync {
-            result = self.manage(ds, &nodes, &verdicts, &by_node, &hash, key, id, &mut requeue);
+            result = self.manage(ds, &nodes, &verdicts, &by_node, hash, key, id, &mut plans);
             if result.is_ok() && self.expectations.satisfied(&id) && is_rolling_update(ds) {
-                result = self.rolling_update(ds, &nodes, &verdicts, &by_node, &hash, key, id, now);
+                result = self.rolling_update(ds, &nodes, &verdicts, &by_node, hash, key, id, now);
             }
             if result.is_ok() {
-                result = history::cleanup(self, ds, &old_revisions, &by_node, key);
+                result = history::cleanup(self, ds, old_revisions, &by_node, key);
             }
+        } else {
+            self.memos.mark_full(id); // nothing was acted on: look at everything again
         }
         let generation = template_generation(ds);
         let min_ready = ds.spec.min_ready_seconds.unwrap_or(0);
-        let mut counts = StatusCounts::default();
+        let m = &ds.metadata;
+        let mut summary = Summary::new(&m.uid, m.generation, hash, generation);
         for (node, verdict) in nodes.iter().zip(&verdicts) {
             let pods = by_node.get(&node.metadata.name).map_or(&[][..], Vec::as_slice);
-            counts.add_node(verdict.should_run, pods, &hash, generation, min_ready, now);
+            let mut counts = StatusCounts::default();
+            counts.add_node(verdict.should_run, pods, hash, generation, min_ready, now);
+            let outdated = has_outdated_pod(pods, hash, generation);
+            summary.set(&node.metadata.name, Some(NodeShare { counts, outdated }));
+        }
+        self.finish(ds, summary, plans, needs_sync, result, key, id)
+    }
+
+    /// A sync over the nodes marked since the last one (the summary fits the DS, see [`memo`]).
+    #[allow(clippy::too_many_arguments)]
+    fn sync_marked(
+        &self,
+        ds: &Arc<DaemonSet>,
+        mut summary: Summary,
+        marked: BTreeSet<String>,
+        needs_sync: bool,
+        hash: &str,
+        key: &str,
+        id: ItemId,
+    ) -> Result<Action> {
+        let compiled = self.compiled(ds);
+        let generation = template_generation(ds);
+        let surge = allows_surge(ds);
+        let now = self.clock.now();
+        let mut plans = Plans::default();
+        for name in &marked {
+            let pods: Vec<Arc<Pod>> =
+                self.pods_on_node(&ds.metadata.uid, name).into_iter().filter(|p| counts_for_sync(p)).collect();
+            let Some(node) = self.caches().nodes.get_ns_name("", name) else {
+                summary.set(name, None);
+                if needs_sync {
+                    let unscheduled =
+                        |p: &&Arc<Pod>| p.spec.node_name.is_empty() && p.metadata.deletion_timestamp.is_none();
+                    plans.deletes.extend(pods.iter().filter(unscheduled).cloned());
+                }
+                continue;
+            };
+            let verdict = compiled.eligibility.verdict(&node);
+            let mut counts = StatusCounts::default();
+            counts.add_node(verdict.should_run, &pods, hash, generation, 0, now);
+            let outdated = has_outdated_pod(&pods, hash, generation);
+            summary.set(name, Some(NodeShare { counts, outdated }));
+            if needs_sync && (verdict.should_run || !pods.is_empty()) {
+                self.plan_node(ds, name, verdict, &pods, surge, hash, now, &mut plans);
+            }
+        }
+        let result = if needs_sync {
+            self.sync_nodes(ds, &plans.creates, &plans.deletes, hash, key, id)
+        } else {
+            for name in &marked {
+                self.memos.mark(id, name); // nothing was acted on: look again next time
+            }
+            Ok(())
+        };
+        self.finish(ds, summary, plans, needs_sync, result, key, id)
+    }
+
+    /// Status last (from the summary), then the requeue; keeps the summary and re-marks backed-off nodes.
+    #[allow(clippy::too_many_arguments)]
+    fn finish(
+        &self,
+        ds: &Arc<DaemonSet>,
+        summary: Summary,
+        plans: Plans,
+        needs_sync: bool,
+        result: Result<()>,
+        key: &str,
+        id: ItemId,
+    ) -> Result<Action> {
+        let counts = summary.totals;
+        self.memos.put_summary(id, summary);
+        let capped = plans.creates.len() > self.burst_replicas || plans.deletes.len() > self.burst_replicas;
+        if result.is_err() || capped {
+            // Some planned creations or deletions did not happen: no node may be skipped next time.
+            self.memos.mark_full(id);
+        }
+        for node in &plans.backed_off {
+            self.memos.mark(id, node);
         }
         let status = self.update_status(ds, &counts, needs_sync.then_some(ds.metadata.generation), key);
         result?;
         status?;
+        let mut requeue = plans.requeue;
+        let min_ready = ds.spec.min_ready_seconds.unwrap_or(0);
         if min_ready > 0 && counts.number_ready != counts.number_available {
             let d = Duration::from_secs(u64::try_from(min_ready).unwrap_or(0));
             requeue = Some(requeue.map_or(d, |r| r.min(d)));
         }
         Ok(requeue.map_or(Action::Done, Action::RequeueAfter))
+    }
+
+    /// The DS's pods targeting `node` (from the daemon-pod index).
+    fn pods_on_node(&self, uid: &str, node: &str) -> Vec<Arc<Pod>> {
+        let pods = &self.caches().pods;
+        match pods.try_by_index(DAEMON_POD_INDEX, &format!("{uid}/{node}")) {
+            Ok(p) => p,
+            Err(_) => pods.by_owner(uid).into_iter().filter(|p| target_node_name(p) == Some(node)).collect(),
+        }
+    }
+
+    /// One node's plan (`podsShouldBeOnNode`), added to `plans`; emits its events.
+    #[allow(clippy::too_many_arguments)]
+    fn plan_node(
+        &self,
+        ds: &DaemonSet,
+        name: &str,
+        verdict: Verdict,
+        pods: &[Arc<Pod>],
+        surge: bool,
+        hash: &str,
+        now: Time,
+        plans: &mut Plans,
+    ) {
+        let min_ready = ds.spec.min_ready_seconds.unwrap_or(0);
+        let backoff_key = || format!("{}/{}/{}", ds.metadata.uid, ds.status.observed_generation, name);
+        let plan = pods_should_be_on_node(verdict, pods, surge, hash, min_ready, now, || {
+            let k = backoff_key();
+            match self.backoff.remaining(&k, now) {
+                Some(left) => Some(left),
+                None => {
+                    self.backoff.next(&k, now);
+                    None
+                }
+            }
+        });
+        if plan.create {
+            plans.creates.push(name.to_string());
+        }
+        for (reason, pod) in plan.events {
+            let (type_, what) = if reason == util::FAILED_DAEMON_POD {
+                ("Warning", "Found failed daemon pod")
+            } else {
+                ("Normal", "Found succeeded daemon pod")
+            };
+            let ns = &ds.metadata.namespace;
+            self.event(ds, type_, reason, format!("{what} {ns}/{pod} on node {name}, will try to delete it"));
+        }
+        plans.deletes.extend(plan.delete);
+        if let Some(d) = plan.requeue_after {
+            plans.requeue = Some(plans.requeue.map_or(d, |r| r.min(d)));
+            plans.backed_off.push(name.to_string());
+        }
     }
 
     /// `manage`: per-node plans, plus unscheduled pods aimed at nodes that are gone.
@@ -280,58 +491,27 @@ impl<C: ApiClient> DaemonSetController<C> {
         hash: &str,
         key: &str,
         id: ItemId,
-        requeue: &mut Option<Duration>,
+        plans: &mut Plans,
     ) -> Result<()> {
         let surge = allows_surge(ds);
-        let min_ready = ds.spec.min_ready_seconds.unwrap_or(0);
         let now = self.clock.now();
-        let mut creates: Vec<&str> = Vec::new();
-        let mut deletes: Vec<Arc<Pod>> = Vec::new();
         for (node, &verdict) in nodes.iter().zip(verdicts) {
             let name = node.metadata.name.as_str();
             let pods = by_node.get(name).map_or(&[][..], Vec::as_slice);
             if pods.is_empty() && !verdict.should_run {
                 continue;
             }
-            let backoff_key = || format!("{}/{}/{}", ds.metadata.uid, ds.status.observed_generation, name);
-            let plan = pods_should_be_on_node(verdict, pods, surge, hash, min_ready, now, || {
-                let k = backoff_key();
-                match self.backoff.remaining(&k, now) {
-                    Some(left) => Some(left),
-                    None => {
-                        self.backoff.next(&k, now);
-                        None
-                    }
-                }
-            });
-            if plan.create {
-                creates.push(name);
-            }
-            for (reason, pod) in plan.events {
-                let (type_, what) = if reason == util::FAILED_DAEMON_POD {
-                    ("Warning", "Found failed daemon pod")
-                } else {
-                    ("Normal", "Found succeeded daemon pod")
-                };
-                let ns = &ds.metadata.namespace;
-                self.event(ds, type_, reason, format!("{what} {ns}/{pod} on node {name}, will try to delete it"));
-            }
-            deletes.extend(plan.delete);
-            if let Some(d) = plan.requeue_after {
-                *requeue = Some(requeue.map_or(d, |r| r.min(d)));
-            }
+            self.plan_node(ds, name, verdict, pods, surge, hash, now, plans);
         }
         // Unscheduled pods whose node is gone (`getUnscheduledPodsWithoutNode`).
         for (node, pods) in by_node {
             if nodes.binary_search_by(|n| n.metadata.name.as_str().cmp(node)).is_err() {
-                deletes.extend(
-                    pods.iter()
-                        .filter(|p| p.spec.node_name.is_empty() && p.metadata.deletion_timestamp.is_none())
-                        .cloned(),
-                );
+                let unscheduled =
+                    |p: &&Arc<Pod>| p.spec.node_name.is_empty() && p.metadata.deletion_timestamp.is_none();
+                plans.deletes.extend(pods.iter().filter(unscheduled).cloned());
             }
         }
-        self.sync_nodes(ds, &creates, &deletes, hash, key, id)
+        self.sync_nodes(ds, &plans.creates, &plans.deletes, hash, key, id)
     }
 
     /// One rolling-update step (`rollingUpdate`) over every node with pods or with shouldRun.
@@ -384,15 +564,14 @@ impl<C: ApiClient> DaemonSetController<C> {
             now,
         };
         let plan = rolling_update(&view, &rollout);
-        let creates: Vec<&str> = plan.create.iter().map(String::as_str).collect();
-        self.sync_nodes(ds, &creates, &plan.delete, hash, key, id)
+        self.sync_nodes(ds, &plan.create, &plan.delete, hash, key, id)
     }
 
     /// `syncNodes`: sets expectations, creates (slow start) and deletes, each capped at the burst.
     fn sync_nodes(
         &self,
         ds: &DaemonSet,
-        creates: &[&str],
+        creates: &[String],
         deletes: &[Arc<Pod>],
         hash: &str,
         key: &str,
@@ -536,8 +715,15 @@ impl<C: ApiClient> Reconciler for DaemonSetController<C> {
             None if !p.metadata.namespace.is_empty() => vec![p.metadata.namespace.clone()],
             _ => Vec::new(),
         });
+        let _ = pods.add_index(DAEMON_POD_INDEX, |p: &Pod| match p.metadata.controller_ref() {
+            Some(r) if r.kind == Kind::DaemonSet.as_str() => {
+                target_node_name(p).map(|n| vec![format!("{}/{n}", r.uid)]).unwrap_or_default()
+            }
+            _ => Vec::new(),
+        });
         let daemon_sets = informers.informer::<DaemonSet>();
         let nodes = informers.informer::<Node>();
+        self.node_index.write().extend(nodes.cache().list().into_iter().map(|n| (n.metadata.name.clone(), n)));
         let revisions = informers.informer::<ControllerRevision>();
         let caches = Caches {
             daemon_sets: Arc::clone(daemon_sets.cache()),
@@ -585,8 +771,37 @@ impl<C: ApiClient> EventHandler<DaemonSet> for Handlers<C> {
     fn on_delete(&self, ds: &Arc<DaemonSet>) {
         let id = self.id_of(ds);
         self.dsc.expectations.delete(&id);
+        self.dsc.memos.forget(id);
         self.dsc.compiled.lock().remove(&ds.metadata.uid);
         self.queue.add_id(id);
+    }
+}
+
+impl<C: ApiClient> Handlers<C> {
+    /// The DS controlling `pod` per `r`, with its queue id.
+    fn controller_of(&self, pod: &Pod, r: &OwnerReference) -> Option<(ItemId, Arc<DaemonSet>)> {
+        let ds = self.dsc.resolve(&pod.metadata.namespace, r)?;
+        Some((self.id_of(&ds), ds))
+    }
+
+    /// Marks the pod's node for its DS and enqueues it; `None` when no cached DS controls it.
+    fn touch(&self, pod: &Pod) -> Option<(ItemId, Arc<DaemonSet>)> {
+        let (id, ds) = self.controller_of(pod, pod.metadata.controller_ref()?)?;
+        match target_node_name(pod) {
+            Some(node) => self.dsc.memos.mark(id, node),
+            None => self.dsc.memos.mark_full(id),
+        }
+        self.queue.add_id(id);
+        Some((id, ds))
+    }
+
+    /// Orphans (and pods whose labels or controller changed) may be adopted or released: full syncs.
+    fn touch_selecting(&self, pod: &Pod) {
+        for ds in self.dsc.selecting(pod) {
+            let id = self.id_of(&ds);
+            self.dsc.memos.mark_full(id);
+            self.queue.add_id(id);
+        }
     }
 }
 
@@ -596,17 +811,13 @@ impl<C: ApiClient> EventHandler<Pod> for Handlers<C> {
             self.on_delete(pod);
             return;
         }
-        if let Some(r) = pod.metadata.controller_ref() {
-            if let Some(ds) = self.dsc.resolve(&pod.metadata.namespace, r) {
-                let id = self.id_of(&ds);
+        if pod.metadata.controller_ref().is_some() {
+            if let Some((id, _)) = self.touch(pod) {
                 self.dsc.expectations.creation_observed(&id);
-                self.queue.add_id(id);
             }
             return;
         }
-        for ds in self.dsc.selecting(pod) {
-            self.enqueue(&ds);
-        }
+        self.touch_selecting(pod);
     }
 
     fn on_update(&self, old: &Arc<Pod>, cur: &Arc<Pod>) {
@@ -619,63 +830,69 @@ impl<C: ApiClient> EventHandler<Pod> for Handlers<C> {
             return;
         }
         let (old_ref, cur_ref) = (old.metadata.controller_ref(), cur.metadata.controller_ref());
-        if old_ref != cur_ref {
-            if let Some(ds) = old_ref.and_then(|r| self.dsc.resolve(&old.metadata.namespace, r)) {
-                self.enqueue(&ds);
+        let changed = old_ref != cur_ref || old.metadata.labels != cur.metadata.labels;
+        if changed {
+            for (pod, r) in [(old, old_ref), (cur, cur_ref)] {
+                if let Some((id, _)) = r.and_then(|r| self.controller_of(pod, r)) {
+                    self.dsc.memos.mark_full(id);
+                    self.queue.add_id(id);
+                }
             }
         }
-        if let Some(r) = cur_ref {
-            let Some(ds) = self.dsc.resolve(&cur.metadata.namespace, r) else { return };
-            let id = self.enqueue(&ds);
-            let min_ready = ds.spec.min_ready_seconds.unwrap_or(0);
-            if min_ready > 0 && !old.is_ready() && cur.is_ready() {
-                let secs = u64::try_from(min_ready).unwrap_or(0) + 1;
-                self.queue.add_after(id, Duration::from_secs(secs));
+        if cur_ref.is_none() {
+            if changed {
+                self.touch_selecting(cur);
             }
             return;
         }
-        if old.metadata.labels != cur.metadata.labels || old_ref != cur_ref {
-            for ds in self.dsc.selecting(cur) {
-                self.enqueue(&ds);
-            }
+        if target_node_name(old) != target_node_name(cur) {
+            self.touch(old);
+        }
+        let Some((id, ds)) = self.touch(cur) else { return };
+        let min_ready = ds.spec.min_ready_seconds.unwrap_or(0);
+        if min_ready > 0 && !old.is_ready() && cur.is_ready() {
+            let secs = u64::try_from(min_ready).unwrap_or(0) + 1;
+            self.queue.add_after(id, Duration::from_secs(secs));
         }
     }
 
     fn on_delete(&self, pod: &Arc<Pod>) {
-        let Some(r) = pod.metadata.controller_ref() else { return };
-        let Some(ds) = self.dsc.resolve(&pod.metadata.namespace, r) else { return };
-        let id = self.id_of(&ds);
-        self.dsc.expectations.deletion_observed_of(&id, &pod_key(pod));
-        self.queue.add_id(id);
+        if let Some((id, _)) = self.touch(pod) {
+            self.dsc.expectations.deletion_observed_of(&id, &pod_key(pod));
+        }
+    }
+}
+
+impl<C: ApiClient> Handlers<C> {
+    /// Marks `node` for every DS whose verdict there passes `relevant`, and enqueues those.
+    fn touch_node(&self, node: &Node, relevant: impl Fn(&Eligibility) -> bool) {
+        for (ds, compiled) in self.dsc.all_compiled() {
+            if relevant(&compiled.eligibility) {
+                let id = self.id_of(&ds);
+                self.dsc.memos.mark(id, &node.metadata.name);
+                self.queue.add_id(id);
+            }
+        }
     }
 }
 
 impl<C: ApiClient> EventHandler<Node> for Handlers<C> {
     fn on_add(&self, node: &Arc<Node>) {
-        for (ds, compiled) in self.dsc.all_compiled() {
-            if compiled.eligibility.verdict(node).should_run {
-                self.enqueue(&ds);
-            }
-        }
+        self.dsc.node_index.write().insert(node.metadata.name.clone(), Arc::clone(node));
+        self.touch_node(node, |e| e.verdict(node).should_run);
     }
 
     fn on_update(&self, old: &Arc<Node>, cur: &Arc<Node>) {
+        self.dsc.node_index.write().insert(cur.metadata.name.clone(), Arc::clone(cur));
         if util::same_eligibility_inputs(old, cur) {
             return; // status, heartbeats, capacity: no verdict can change
         }
-        for (ds, compiled) in self.dsc.all_compiled() {
-            if util::node_update_changes_verdict(&compiled.eligibility, old, cur) {
-                self.enqueue(&ds);
-            }
-        }
+        self.touch_node(cur, |e| util::node_update_changes_verdict(e, old, cur));
     }
 
     fn on_delete(&self, node: &Arc<Node>) {
-        for (ds, compiled) in self.dsc.all_compiled() {
-            if compiled.eligibility.verdict(node).should_run {
-                self.enqueue(&ds);
-            }
-        }
+        self.dsc.node_index.write().remove(&node.metadata.name);
+        self.touch_node(node, |e| e.verdict(node) != Verdict::NEVER);
     }
 }
 

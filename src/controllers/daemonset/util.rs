@@ -210,6 +210,11 @@ pub fn counts_for_sync(pod: &Pod) -> bool {
     !(pod.is_terminal() && pod.metadata.deletion_timestamp.is_some())
 }
 
+/// Some non-deleting pod is not up to date (a rolling-update step could act on the node).
+pub fn has_outdated_pod(pods: &[Arc<Pod>], hash: &str, generation: Option<i64>) -> bool {
+    pods.iter().any(|p| p.metadata.deletion_timestamp.is_none() && !is_pod_updated(p, hash, generation))
+}
+
 /// `podByCreationTimestampAndPhase`: scheduled before unscheduled, then older, then name.
 pub fn oldest_first(a: &Pod, b: &Pod) -> Ordering {
     let (sa, sb) = (a.spec.node_name.is_empty(), b.spec.node_name.is_empty());
@@ -544,6 +549,28 @@ impl StatusCounts {
             (false, None) => {}
         }
         self.number_unavailable = self.desired_number_scheduled - self.number_available;
+    }
+
+    /// Field-wise sum.
+    pub fn plus(&self, o: &StatusCounts) -> StatusCounts {
+        self.zip(o, |a, b| a + b)
+    }
+
+    /// Field-wise difference.
+    pub fn minus(&self, o: &StatusCounts) -> StatusCounts {
+        self.zip(o, |a, b| a - b)
+    }
+
+    fn zip(&self, o: &StatusCounts, f: impl Fn(i32, i32) -> i32) -> StatusCounts {
+        StatusCounts {
+            desired_number_scheduled: f(self.desired_number_scheduled, o.desired_number_scheduled),
+            current_number_scheduled: f(self.current_number_scheduled, o.current_number_scheduled),
+            number_misscheduled: f(self.number_misscheduled, o.number_misscheduled),
+            number_ready: f(self.number_ready, o.number_ready),
+            updated_number_scheduled: f(self.updated_number_scheduled, o.updated_number_scheduled),
+            number_available: f(self.number_available, o.number_available),
+            number_unavailable: f(self.number_unavailable, o.number_unavailable),
+        }
     }
 
     /// Whether `status` already shows these counts with an observedGeneration ≥ `generation`
