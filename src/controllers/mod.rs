@@ -41,6 +41,7 @@ pub mod client;
 pub mod controller;
 pub mod daemonset;
 pub mod expectations;
+pub mod history;
 pub mod pod_control;
 pub mod ranking;
 pub mod replicaset;
