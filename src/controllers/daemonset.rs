@@ -725,6 +725,7 @@ impl<C: ApiClient> Reconciler for DaemonSetController<C> {
         let nodes = informers.informer::<Node>();
         self.node_index.write().extend(nodes.cache().list().into_iter().map(|n| (n.metadata.name.clone(), n)));
         let revisions = informers.informer::<ControllerRevision>();
+        super::history::register_orphan_index(&revisions);
         let caches = Caches {
             daemon_sets: Arc::clone(daemon_sets.cache()),
             pods: Arc::clone(pods.cache()),

@@ -1,4 +1,10 @@
 //! DaemonSet history (SEMANTICS §9.c, `daemon/update.go`): the revision matching the template, its hash, cleanup of old ones.
+//!
+//! Built on the generic helpers of [`crate::controllers::history`] (claiming through the
+//! owner and orphan indexes, sorting, renumbering, deleting). What differs from a
+//! StatefulSet: the name hashes the pod template (`ComputeHash`, with the DS's
+//! `status.collisionCount`), the hash is stored in `controller-revision-hash`, and a
+//! name collision bumps the DaemonSet's collision count and fails the sync.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -10,11 +16,13 @@ use crate::api::hash::compute_hash;
 use crate::api::pod::Pod;
 use crate::api::selector::label_selector_as_selector;
 use crate::api::{DaemonSet, Kind};
-use crate::controllers::claim::{recheck_deletion_timestamp, ControllerRefManager};
+use crate::controllers::claim::recheck_deletion_timestamp;
 use crate::controllers::client::ApiClient;
+use crate::controllers::history::{
+    claim_revisions, delete_revision, revision_name, sort_revisions, update_revision_number,
+};
 use crate::controllers::pod_control::controller_ref;
 use crate::controllers::{ReconcileError, Result};
-use crate::store::DeleteOptions;
 
 /// A revision's data for `ds` (`getPatch`): `{"spec":{"template":{…,"$patch":"replace"}}}`.
 pub fn patch(ds: &DaemonSet) -> serde_json::Value {
@@ -25,31 +33,12 @@ pub fn patch(ds: &DaemonSet) -> serde_json::Value {
     serde_json::json!({ "spec": { "template": template } })
 }
 
-/// Ascending revision, then older first, then name.
-fn sort_revisions(revs: &mut [Arc<ControllerRevision>]) {
-    revs.sort_by(|a, b| {
-        (a.revision, a.metadata.creation_timestamp, &a.metadata.name).cmp(&(
-            b.revision,
-            b.metadata.creation_timestamp,
-            &b.metadata.name,
-        ))
-    });
-}
-
 /// The revisions the DS controls after claiming (`controlledHistories`), in name order.
 fn controlled<C: ApiClient>(dsc: &DaemonSetController<C>, ds: &DaemonSet) -> Result<Vec<Arc<ControllerRevision>>> {
     let m = &ds.metadata;
     let Ok(selector) = label_selector_as_selector(ds.spec.selector.as_ref()) else { return Ok(Vec::new()) };
-    let cache = &dsc.caches().revisions;
-    let mut candidates = cache.by_owner(&m.uid);
-    candidates.extend(cache.by_namespace(&m.namespace).into_iter().filter(|r| r.metadata.controller_ref().is_none()));
     let recheck = || recheck_deletion_timestamp::<DaemonSet>(&dsc.client, m);
-    let mut manager = ControllerRefManager::new(&dsc.client, m, Kind::DaemonSet, recheck);
-    let (mut claimed, errors) =
-        manager.claim(candidates, |r: &ControllerRevision| selector.matches(&r.metadata.labels));
-    if let Some(e) = ReconcileError::aggregate(errors) {
-        return Err(e);
-    }
+    let mut claimed = claim_revisions(&dsc.client, &dsc.caches().revisions, m, Kind::DaemonSet, &selector, recheck)?;
     claimed.sort_by(|a, b| a.metadata.name.cmp(&b.metadata.name));
     Ok(claimed)
 }
@@ -86,9 +75,7 @@ pub fn construct<C: ApiClient>(
     } else {
         let cur = dedup(dsc, ds, current, key)?;
         if cur.revision < next_number {
-            let mut next = (*cur).clone();
-            next.revision = next_number;
-            dsc.client.update(next).map_err(|e| ReconcileError::api(key, e))?
+            update_revision_number(&dsc.client, &cur, next_number).map_err(|e| ReconcileError::api(key, e))?
         } else {
             cur
         }
@@ -109,7 +96,7 @@ fn snapshot<C: ApiClient>(
     let hash = compute_hash(&ds.spec.template, ds.status.collision_count);
     let m = &ds.metadata;
     let mut rev = ControllerRevision { data: data.clone(), revision: number, ..Default::default() };
-    rev.metadata.name = format!("{}-{hash}", m.name);
+    rev.metadata.name = revision_name(&m.name, &hash);
     rev.metadata.namespace.clone_from(&m.namespace);
     rev.metadata.labels.clone_from(&ds.spec.template.metadata.labels);
     rev.metadata.labels.insert(CONTROLLER_REVISION_HASH_LABEL.to_string(), hash);
@@ -167,12 +154,7 @@ fn dedup<C: ApiClient>(
         }
     }
     for dup in current {
-        let m = &dup.metadata;
-        match dsc.client.delete::<ControllerRevision>(&m.namespace, &m.name, &DeleteOptions::default()) {
-            Ok(_) => {}
-            Err(e) if e.is_not_found() => {}
-            Err(e) => return Err(ReconcileError::api(key, e)),
-        }
+        delete_revision(&dsc.client, &dup).map_err(|e| ReconcileError::api(key, e))?;
     }
     Ok(keep)
 }
@@ -202,12 +184,7 @@ pub fn cleanup<C: ApiClient>(
         if rev.metadata.labels.get(CONTROLLER_REVISION_HASH_LABEL).is_some_and(|h| live.contains(h.as_str())) {
             continue;
         }
-        let m = &rev.metadata;
-        match dsc.client.delete::<ControllerRevision>(&m.namespace, &m.name, &DeleteOptions::default()) {
-            Ok(_) => {}
-            Err(e) if e.is_not_found() => {}
-            Err(e) => return Err(ReconcileError::api(key, e)),
-        }
+        delete_revision(&dsc.client, &rev).map_err(|e| ReconcileError::api(key, e))?;
         to_kill -= 1;
     }
     Ok(())
