@@ -662,3 +662,141 @@ mod by_hand {
         assert_eq!(rev.metadata.labels.get(CONTROLLER_REVISION_HASH_LABEL), Some(&name));
     }
 }
+
+// ---------------------------------------------------------------- scale (timed; run with --release --ignored)
+
+mod scale {
+    //! The performance targets, timed in wall time. Ignored by default: they make
+    //! sense only in a release build (`cargo test --release --test daemonset -- --ignored --nocapture`).
+
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    use kwarp::actors::Component;
+    use kwarp::api::pod::{Condition, ConditionStatus};
+    use kwarp::api::{Kind, ObjectMeta, OwnerReference, Pod};
+    use kwarp::clock::{Clock, VirtualClock};
+    use kwarp::controllers::{Controller, DaemonSetController, FakeClient};
+    use kwarp::informer::SharedInformerFactory;
+    use kwarp::sim::KubeletConfig;
+    use kwarp::store::{Store, StoreOptions};
+
+    use super::{by_node, daemon_set, live, node, start, NS};
+
+    const HOUR: Duration = Duration::from_secs(3600);
+
+    #[test]
+    #[ignore = "timing; run in release"]
+    fn fifteen_thousand_daemon_pods_on_five_thousand_nodes() {
+        let cluster = start(KubeletConfig { startup: Default::default(), ..Default::default() });
+        let rt = cluster.runtime();
+        let api = rt.client("test");
+        for i in 0..5_000 {
+            api.create(node(&format!("node-{i}"), &[])).unwrap();
+        }
+        rt.run_until(|| true, HOUR).unwrap();
+        let t = Instant::now();
+        for name in ["a", "b", "c"] {
+            api.create(daemon_set(name)).unwrap();
+        }
+        rt.run_until(
+            || ["a", "b", "c"].iter().all(|a| by_node(&api, a).values().filter(|p| p[0].is_ready()).count() == 5_000),
+            HOUR,
+        )
+        .expect("15,000 pods Ready");
+        eprintln!("15,000 daemon pods created, scheduled and Ready in {:?} wall", t.elapsed());
+        assert_eq!(live(&api, "a").len(), 5_000);
+        cluster.shutdown();
+    }
+
+    #[test]
+    #[ignore = "timing; run in release"]
+    fn five_thousand_nodes_join_one_at_a_time() {
+        let cluster = start(KubeletConfig { startup: Default::default(), ..Default::default() });
+        let rt = cluster.runtime();
+        let api = rt.client("test");
+        api.create(daemon_set("agent")).unwrap();
+        rt.run_until(|| true, HOUR).unwrap();
+        let t = Instant::now();
+        for i in 0..5_000 {
+            let name = format!("node-{i}");
+            api.create(node(&name, &[])).unwrap();
+            rt.run_until(|| by_node(&api, "agent").get(&name).is_some_and(|p| p[0].is_ready()), HOUR).unwrap();
+            if i % 1000 == 999 {
+                eprintln!("{} joins: {:?}", i + 1, t.elapsed());
+            }
+        }
+        eprintln!("5,000 joins, each waiting for its pod: {:?} wall", t.elapsed());
+        cluster.shutdown();
+    }
+
+    #[test]
+    #[ignore = "timing; run in release"]
+    fn steady_sync_over_ten_thousand_nodes() {
+        let clock = Arc::new(VirtualClock::new());
+        let store = Store::new(clock.clone(), StoreOptions::default());
+        let fake = Arc::new(FakeClient::new(store.client("daemon-set-controller")));
+        let informers = SharedInformerFactory::new(store.client("informers"));
+        let dsc = DaemonSetController::new(fake.clone(), clock.clone());
+        let controller = Controller::new(Arc::new(dsc), &informers, clock.clone(), 1);
+        for i in 0..10_000 {
+            store.create(node(&format!("node-{i}"), &[])).unwrap();
+        }
+        // 100,000 unrelated pods, controlled by something else.
+        let other = OwnerReference {
+            api_version: "apps/v1".into(),
+            kind: "ReplicaSet".into(),
+            name: "web".into(),
+            uid: "rs-uid".into(),
+            controller: Some(true),
+            block_owner_deletion: Some(true),
+        };
+        for i in 0..100_000 {
+            let mut p = Pod { metadata: ObjectMeta::named(NS, format!("web-{i}")), ..Default::default() };
+            p.metadata.labels = super::app_labels("web");
+            p.metadata.owner_references.push(other.clone());
+            p.spec.containers = daemon_set("web").spec.template.spec.containers;
+            p.spec.node_name = format!("node-{}", i % 10_000);
+            store.create(p).unwrap();
+        }
+        store.create(daemon_set("agent")).unwrap();
+        let pump = || while informers.pump_all() > 0 {};
+        let settle = || {
+            for _ in 0..100_000 {
+                pump();
+                if controller.run_ready(64) == 0 && !informers.has_pending() {
+                    return;
+                }
+            }
+        };
+        settle();
+        for p in store.client("t").list::<Pod>(&Default::default()).items {
+            if p.metadata.labels.get("app").is_some_and(|a| a == "agent") {
+                let mut next = (*p).clone();
+                next.status.conditions.push(Condition::new("Ready", ConditionStatus::True, "", "", clock.now()));
+                store.update_status(next).unwrap();
+            }
+        }
+        settle();
+        let key = format!("{NS}/agent");
+        let id = controller.enqueuer().intern(&key);
+        let dsc = controller.reconciler();
+        let n = 50;
+        let t = Instant::now();
+        for _ in 0..n {
+            dsc.invalidate(id, true, "");
+            controller.sync(&key).unwrap();
+        }
+        let full = t.elapsed() / n;
+        let t = Instant::now();
+        for i in 0..n {
+            dsc.invalidate(id, false, &format!("node-{i}"));
+            controller.sync(&key).unwrap();
+        }
+        let marked = t.elapsed() / n;
+        eprintln!(
+            "steady sync, 10k nodes + 10k daemon pods + 100k other pods: full {full:?}, one marked node {marked:?}"
+        );
+        assert_eq!(fake.take_calls().iter().filter(|c| c.kind == Kind::Pod).count(), 0, "steady: no pod writes");
+    }
+}

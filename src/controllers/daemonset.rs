@@ -98,6 +98,8 @@ pub struct DaemonSetController<C = Client> {
     /// Keyed by the DS key's queue id; deletions tracked by pod key.
     expectations: ControllerExpectations<ItemId>,
     backoff: FailedPodsBackoff,
+    /// When the back-off entries were last garbage-collected (`BackoffGCInterval`: every minute).
+    last_backoff_gc: Mutex<Time>,
     /// By DS uid.
     compiled: Mutex<HashMap<String, Arc<Compiled>>>,
     events: Mutex<Vec<DaemonSetEvent>>,
@@ -147,6 +149,7 @@ impl<C: ApiClient> DaemonSetController<C> {
             clock,
             caches: OnceLock::new(),
             backoff: FailedPodsBackoff::default(),
+            last_backoff_gc: Mutex::new(Time::default()),
             compiled: Mutex::new(HashMap::new()),
             events: Mutex::new(Vec::new()),
             burst_replicas: BURST_REPLICAS,
@@ -276,7 +279,13 @@ impl<C: ApiClient> DaemonSetController<C> {
             return Ok(Action::Done); // apps/v1 selectors are immutable: retrying cannot help
         };
         let marks = self.memos.take_marks(id);
-        let (hash, old_revisions) = history::construct(self, ds, key)?;
+        let (hash, old_revisions) = match history::construct(self, ds, key) {
+            Ok(h) => h,
+            Err(e) => {
+                self.memos.mark_full(id); // the marks taken above must not be lost
+                return Err(e);
+            }
+        };
         let needs_sync = self.expectations.satisfied(&id);
         let generation = template_generation(ds);
         let min_ready = ds.spec.min_ready_seconds.unwrap_or(0);
@@ -704,6 +713,18 @@ impl<C: ApiClient> Reconciler for DaemonSetController<C> {
         }
         if ds.metadata.deletion_timestamp.is_some() {
             return Ok(Action::Done);
+        }
+        let now = self.clock.now();
+        let due = {
+            let mut last = self.last_backoff_gc.lock();
+            let due = now.as_nanos().saturating_sub(last.as_nanos()) >= 60 * Time::NANOS_PER_SEC;
+            if due {
+                *last = now;
+            }
+            due
+        };
+        if due {
+            self.backoff.gc(now);
         }
         self.sync(&ds, key, ctx.id)
     }
