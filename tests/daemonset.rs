@@ -394,6 +394,59 @@ fn rollback_reuses_the_old_revision_with_a_higher_number() {
     no_errors(cluster);
 }
 
+#[test]
+fn event_log_pods_pin_one_existing_node_and_status_arithmetic_holds() {
+    let cluster = Cluster::start(ClusterConfig {
+        runtime: RuntimeConfig { threads: 1, seed: 7, ..RuntimeConfig::default() },
+        kubelet: kubelet(),
+        record_events: true,
+        ..ClusterConfig::default()
+    });
+    let rt = cluster.runtime();
+    let api = rt.client("test");
+    for i in 0..4 {
+        api.create(node(&format!("node-{i}"), &[])).unwrap();
+    }
+    api.create(rolling(daemon_set("agent"), 1, 0)).unwrap();
+    rt.run_until(|| converged(&api, "agent", &["node-0", "node-1", "node-2", "node-3"], "agent:1"), MINUTE).unwrap();
+    for i in 4..8 {
+        api.create(node(&format!("node-{i}"), &[])).unwrap();
+        rt.run_for(Duration::from_secs(1));
+    }
+    api.delete::<Node>("", "node-0", &DeleteOptions::default()).unwrap();
+    set_image(&api, "agent", "agent:2");
+    let all = names(8);
+    rt.run_until(|| converged(&api, "agent", &refs(&all[1..]), "agent:2"), 10 * MINUTE).expect("rolled out");
+    rt.settle();
+    let events: Vec<_> = cluster.events().expect("recording").try_iter().collect();
+    let mut nodes = std::collections::BTreeSet::new();
+    let (mut pods_checked, mut statuses_checked) = (0, 0);
+    for ev in &events {
+        let obj = ev.object.as_any();
+        if let Some(n) = obj.downcast_ref::<Node>() {
+            match ev.type_ {
+                kwarp::store::EventType::Deleted => nodes.remove(&n.metadata.name),
+                _ => nodes.insert(n.metadata.name.clone()),
+            };
+        } else if let (Some(p), kwarp::store::EventType::Added) = (obj.downcast_ref::<Pod>(), ev.type_) {
+            let terms = &p.spec.affinity.as_ref().unwrap().node_affinity.as_ref().unwrap();
+            let required = terms.required_during_scheduling_ignored_during_execution.as_ref().unwrap();
+            assert_eq!(required.node_selector_terms.len(), 1, "one term");
+            let target = affinity_target_node_name(p.spec.affinity.as_ref()).expect("pinned by metadata.name");
+            assert!(nodes.contains(target), "{} created for {target}, which did not exist", p.metadata.name);
+            pods_checked += 1;
+        } else if let Some(ds) = obj.downcast_ref::<DaemonSet>() {
+            let s = &ds.status;
+            assert_eq!(s.number_unavailable, s.desired_number_scheduled - s.number_available, "{s:?}");
+            assert!(s.number_available <= s.number_ready && s.number_ready <= s.current_number_scheduled, "{s:?}");
+            assert!(s.current_number_scheduled <= s.desired_number_scheduled, "{s:?}");
+            statuses_checked += 1;
+        }
+    }
+    assert!(pods_checked >= 15 && statuses_checked > 10, "{pods_checked} pods, {statuses_checked} statuses");
+    no_errors(cluster);
+}
+
 // ---------------------------------------------------------------- the reconciler driven by hand
 
 mod by_hand {

@@ -908,3 +908,50 @@ fn creates_and_deletes_are_capped_at_the_burst() {
     assert_eq!(sim.sync(), (100, 0));
     assert_eq!(sim.sync(), (0, 0));
 }
+
+// ---------------------------------------------------------------- incremental state
+
+#[test]
+fn summary_totals_follow_replaced_and_removed_node_shares() {
+    use super::memo::{NodeShare, Summary};
+    let share = |desired, ready, outdated| NodeShare {
+        counts: StatusCounts {
+            desired_number_scheduled: desired,
+            current_number_scheduled: desired,
+            number_ready: ready,
+            number_available: ready,
+            number_unavailable: desired - ready,
+            ..Default::default()
+        },
+        outdated,
+    };
+    let mut s = Summary::new("uid", 1, HASH, None);
+    s.set("a", Some(share(1, 0, false)));
+    s.set("b", Some(share(1, 1, true)));
+    assert_eq!((s.totals.desired_number_scheduled, s.totals.number_ready, s.outdated), (2, 1, 1));
+    s.set("a", Some(share(1, 1, false)));
+    assert_eq!((s.totals.number_ready, s.totals.number_unavailable), (2, 0));
+    s.set("b", None);
+    assert_eq!((s.totals.desired_number_scheduled, s.totals.number_ready, s.outdated), (1, 1, 0));
+    s.set("gone", None);
+    assert_eq!(s.totals.desired_number_scheduled, 1, "removing an unknown node changes nothing");
+}
+
+#[test]
+fn marks_collect_nodes_until_a_full_sync_is_asked_for() {
+    use super::memo::Memos;
+    use crate::workqueue::ItemId;
+    let m = Memos::default();
+    let id: ItemId = 3;
+    m.mark(id, "b");
+    m.mark(id, "a");
+    let marks = m.take_marks(id);
+    assert!(!marks.full);
+    assert_eq!(marks.nodes.into_iter().collect::<Vec<_>>(), ["a", "b"]);
+    m.mark(id, "a");
+    m.mark_full(id);
+    m.mark(id, "c");
+    let marks = m.take_marks(id);
+    assert!(marks.full && marks.nodes.is_empty());
+    assert!(!m.take_marks(id).full, "taken");
+}
