@@ -88,6 +88,30 @@ struct Compiled {
     eligibility: Eligibility,
     /// The data of the revision matching the template (`getPatch`).
     patch: Arc<serde_json::Value>,
+    /// The pod daemon pods are cloned from, for the hash it was built with.
+    proto: Mutex<Option<Proto>>,
+}
+
+/// A daemon pod prototype and the (hash, template generation) it carries.
+type Proto = (String, Option<i64>, Arc<Pod>);
+
+impl Compiled {
+    /// The pod to create (template + daemon tolerations + hash and generation labels,
+    /// owner reference), built once per (generation, hash); each create only pins it to a node.
+    fn proto(&self, ds: &DaemonSet, hash: &str) -> Arc<Pod> {
+        let mut slot = self.proto.lock();
+        let generation = template_generation(ds);
+        if let Some((h, g, pod)) = slot.as_ref() {
+            if h == hash && *g == generation {
+                return Arc::clone(pod);
+            }
+        }
+        let template = daemon_pod_template(&ds.spec.template, generation, hash);
+        let owner_ref = controller_ref(&ds.metadata, Kind::DaemonSet);
+        let pod = Arc::new(pod_from_template(&template, &ds.metadata, Some(owner_ref)));
+        *slot = Some((hash.to_string(), generation, Arc::clone(&pod)));
+        pod
+    }
 }
 
 /// The DaemonSet [`Reconciler`], generic over its client (`store::Client`, or a `FakeClient` in tests).
@@ -207,6 +231,7 @@ impl<C: ApiClient> DaemonSetController<C> {
                     generation: ds.metadata.generation,
                     eligibility: Eligibility::of(&ds.spec.template),
                     patch: Arc::new(history::patch(ds)),
+                    proto: Mutex::new(None),
                 });
                 map.insert(ds.metadata.uid.clone(), Arc::clone(&c));
                 c
@@ -592,14 +617,12 @@ impl<C: ApiClient> DaemonSetController<C> {
         self.expectations.raise(&id, i64::try_from(creates.len()).unwrap_or(i64::MAX), 0);
         let mut errors = Vec::new();
         if !creates.is_empty() {
-            let template = daemon_pod_template(&ds.spec.template, template_generation(ds), hash);
-            let owner_ref = controller_ref(&ds.metadata, Kind::DaemonSet);
-            let proto = pod_from_template(&template, &ds.metadata, Some(owner_ref));
+            let proto = self.compiled(ds).proto(ds, hash);
             let mut next = creates.iter();
             let (created, err) = slow_start_batch(creates.len(), SLOW_START_INITIAL_BATCH_SIZE, || {
                 check_labels(&proto).map_err(|m| ReconcileError::failed(key, m))?;
                 let node = next.next().expect("one node per call");
-                let mut pod = proto.clone();
+                let mut pod = (*proto).clone();
                 pod.spec.affinity =
                     Some(replace_daemon_set_pod_node_name_node_affinity(pod.spec.affinity.take(), node));
                 self.client.create(pod).map(drop).map_err(|e| ReconcileError::api(key, e))
