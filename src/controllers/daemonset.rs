@@ -32,6 +32,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+use foldhash::fast::FixedState;
 use parking_lot::{Mutex, RwLock};
 
 use super::claim::{recheck_deletion_timestamp, ControllerRefManager};
@@ -147,8 +148,34 @@ impl<C> fmt::Debug for DaemonSetController<C> {
     }
 }
 
-/// The DS's pods of one sync, by target node (node name order).
-type PodsByNode = BTreeMap<String, Vec<Arc<Pod>>>;
+/// The DS's pods of one sync, by target node (names borrowed from the pods).
+type PodsByNode<'a> = HashMap<&'a str, Vec<Arc<Pod>>, FixedState>;
+
+/// Groups claimed pods by target node (`getNodesToDaemonPods`); terminal pods being deleted are left out.
+fn group_by_node(claimed: &[Arc<Pod>]) -> PodsByNode<'_> {
+    let mut by_node = PodsByNode::with_capacity_and_hasher(claimed.len(), FixedState::default());
+    for pod in claimed.iter().filter(|p| counts_for_sync(p)) {
+        if let Some(node) = target_node_name(pod) {
+            by_node.entry(node).or_default().push(Arc::clone(pod));
+        }
+    }
+    by_node
+}
+
+/// The targets in `by_node` that are not among `nodes` (name-sorted), in name order;
+/// `found` = how many targets the caller already matched to a node.
+fn extra_targets<'m>(by_node: &'m PodsByNode<'_>, nodes: &[Arc<Node>], found: usize) -> Vec<&'m str> {
+    if found == by_node.len() {
+        return Vec::new();
+    }
+    let mut extra: Vec<&str> = by_node
+        .keys()
+        .copied()
+        .filter(|t| nodes.binary_search_by(|n| n.metadata.name.as_str().cmp(t)).is_err())
+        .collect();
+    extra.sort_unstable();
+    extra
+}
 
 /// Pod index the controller registers: `<DS uid>/<target node>` of every pod a DaemonSet controls.
 pub const DAEMON_POD_INDEX: &str = "kwarp.io/daemon-pods-by-owner-node";
@@ -260,9 +287,8 @@ impl<C: ApiClient> DaemonSetController<C> {
         }
     }
 
-    /// The pods this DS claims (`getDaemonPods`), grouped by target node
-    /// (`getNodesToDaemonPods`); terminal pods being deleted are left out.
-    fn pods_by_node(&self, ds: &DaemonSet, selector: &Selector) -> Result<PodsByNode> {
+    /// The pods this DS claims (`getDaemonPods`): those it controls and selects, plus adopted orphans.
+    fn claim_pods(&self, ds: &DaemonSet, selector: &Selector) -> Result<Vec<Arc<Pod>>> {
         let pods = &self.caches().pods;
         let m = &ds.metadata;
         let owned = pods.by_owner(&m.uid);
@@ -289,13 +315,7 @@ impl<C: ApiClient> DaemonSetController<C> {
             }
             claimed.extend(adopted);
         }
-        let mut by_node = PodsByNode::new();
-        for pod in claimed.into_iter().filter(|p| counts_for_sync(p)) {
-            if let Some(node) = target_node_name(&pod) {
-                by_node.entry(node.to_string()).or_default().push(pod);
-            }
-        }
-        Ok(by_node)
+        Ok(claimed)
     }
 
     /// Steps 2–6 of a sync: full, or over the marked nodes only (see [`memo`]).
@@ -346,7 +366,8 @@ impl<C: ApiClient> DaemonSetController<C> {
         key: &str,
         id: ItemId,
     ) -> Result<Action> {
-        let by_node = self.pods_by_node(ds, selector)?;
+        let claimed = self.claim_pods(ds, selector)?;
+        let by_node = group_by_node(&claimed);
         let nodes = self.nodes();
         let compiled = self.compiled(ds);
         let verdicts: Vec<Verdict> = nodes.iter().map(|n| compiled.eligibility.verdict(n)).collect();
@@ -369,7 +390,7 @@ impl<C: ApiClient> DaemonSetController<C> {
         let m = &ds.metadata;
         let mut summary = Summary::new(&m.uid, m.generation, hash, generation);
         for (node, verdict) in nodes.iter().zip(&verdicts) {
-            let pods = by_node.get(&node.metadata.name).map_or(&[][..], Vec::as_slice);
+            let pods = by_node.get(node.metadata.name.as_str()).map_or(&[][..], Vec::as_slice);
             let mut counts = StatusCounts::default();
             counts.add_node(verdict.should_run, pods, hash, generation, min_ready, now);
             let outdated = has_outdated_pod(pods, hash, generation);
@@ -521,7 +542,7 @@ impl<C: ApiClient> DaemonSetController<C> {
         ds: &DaemonSet,
         nodes: &[Arc<Node>],
         verdicts: &[Verdict],
-        by_node: &PodsByNode,
+        by_node: &PodsByNode<'_>,
         hash: &str,
         key: &str,
         id: ItemId,
@@ -529,21 +550,25 @@ impl<C: ApiClient> DaemonSetController<C> {
     ) -> Result<()> {
         let surge = allows_surge(ds);
         let now = self.clock.now();
+        let mut found = 0;
         for (node, &verdict) in nodes.iter().zip(verdicts) {
             let name = node.metadata.name.as_str();
-            let pods = by_node.get(name).map_or(&[][..], Vec::as_slice);
+            let pods = match by_node.get(name) {
+                Some(p) => {
+                    found += 1;
+                    p.as_slice()
+                }
+                None => &[],
+            };
             if pods.is_empty() && !verdict.should_run {
                 continue;
             }
             self.plan_node(ds, name, verdict, pods, surge, hash, now, plans);
         }
         // Unscheduled pods whose node is gone (`getUnscheduledPodsWithoutNode`).
-        for (node, pods) in by_node {
-            if nodes.binary_search_by(|n| n.metadata.name.as_str().cmp(node)).is_err() {
-                let unscheduled =
-                    |p: &&Arc<Pod>| p.spec.node_name.is_empty() && p.metadata.deletion_timestamp.is_none();
-                plans.deletes.extend(pods.iter().filter(unscheduled).cloned());
-            }
+        for target in extra_targets(by_node, nodes, found) {
+            let unscheduled = |p: &&Arc<Pod>| p.spec.node_name.is_empty() && p.metadata.deletion_timestamp.is_none();
+            plans.deletes.extend(by_node[target].iter().filter(unscheduled).cloned());
         }
         self.sync_nodes(ds, &plans.creates, &plans.deletes, hash, key, id)
     }
@@ -555,37 +580,31 @@ impl<C: ApiClient> DaemonSetController<C> {
         ds: &DaemonSet,
         nodes: &[Arc<Node>],
         verdicts: &[Verdict],
-        by_node: &PodsByNode,
+        by_node: &PodsByNode<'_>,
         hash: &str,
         key: &str,
         id: ItemId,
         now: Time,
     ) -> Result<()> {
+        // Nodes in name order, then targets of pods whose node is gone.
         let mut view: Vec<NodePods<'_>> = Vec::new();
-        let mut desired = 0;
-        let mut pods_of = by_node.iter().peekable();
-        // Merge the name-ordered node list with the name-ordered pod groups.
-        let mut i = 0;
-        loop {
-            let node = nodes.get(i).map(|n| n.metadata.name.as_str());
-            let group = pods_of.peek().map(|(n, _)| n.as_str());
-            match (node, group) {
-                (None, None) => break,
-                (Some(n), g) if g.is_none_or(|g| n <= g) => {
-                    let pods = if g == Some(n) { pods_of.next().map_or(&[][..], |(_, p)| p.as_slice()) } else { &[] };
-                    let should_run = verdicts[i].should_run;
-                    desired += i32::from(should_run);
-                    if should_run || !pods.is_empty() {
-                        view.push(NodePods { name: n, should_run, pods });
-                    }
-                    i += 1;
+        let (mut desired, mut found) = (0, 0);
+        for (node, verdict) in nodes.iter().zip(verdicts) {
+            let name = node.metadata.name.as_str();
+            let pods = match by_node.get(name) {
+                Some(p) => {
+                    found += 1;
+                    p.as_slice()
                 }
-                (_, Some(g)) => {
-                    let pods = pods_of.next().map_or(&[][..], |(_, p)| p.as_slice());
-                    view.push(NodePods { name: g, should_run: false, pods });
-                }
-                (Some(_), None) => unreachable!("covered by the guard above"),
+                None => &[],
+            };
+            desired += i32::from(verdict.should_run);
+            if verdict.should_run || !pods.is_empty() {
+                view.push(NodePods { name, should_run: verdict.should_run, pods });
             }
+        }
+        for target in extra_targets(by_node, nodes, found) {
+            view.push(NodePods { name: target, should_run: false, pods: &by_node[target] });
         }
         let (max_surge, max_unavailable) = surge_and_unavailable(ds, desired);
         let rollout = Rollout {

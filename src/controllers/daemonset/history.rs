@@ -165,7 +165,7 @@ pub fn cleanup<C: ApiClient>(
     dsc: &DaemonSetController<C>,
     ds: &DaemonSet,
     old: &[Arc<ControllerRevision>],
-    by_node: &PodsByNode,
+    by_node: &PodsByNode<'_>,
     key: &str,
 ) -> Result<()> {
     let limit = usize::try_from(ds.spec.revision_history_limit.unwrap_or(10).max(0)).unwrap_or(0);
