@@ -701,6 +701,28 @@ mod by_hand {
     }
 
     #[test]
+    fn a_revision_name_taken_by_other_data_bumps_the_collision_count() {
+        let w = World::new(1);
+        let ds = w.store.create(daemon_set("agent")).unwrap();
+        let hash = kwarp::api::hash::compute_hash(&ds.spec.template, None);
+        let squatter = ControllerRevision {
+            metadata: kwarp::api::ObjectMeta::named(NS, format!("agent-{hash}")),
+            data: serde_json::json!({"something": "else"}),
+            ..Default::default()
+        };
+        w.store.create(squatter).unwrap();
+        w.settle();
+        let ds = w.ds();
+        assert_eq!(ds.status.collision_count, Some(1));
+        let hash1 = kwarp::api::hash::compute_hash(&ds.spec.template, Some(1));
+        assert_ne!(hash, hash1);
+        let rev = w.store.get::<ControllerRevision>(NS, &format!("agent-{hash1}")).expect("the next name");
+        assert_eq!(rev.metadata.labels.get(CONTROLLER_REVISION_HASH_LABEL), Some(&hash1));
+        assert!(w.pods().iter().all(|p| p.metadata.labels.get(CONTROLLER_REVISION_HASH_LABEL) == Some(&hash1)));
+        assert_eq!(w.pods().len(), 1);
+    }
+
+    #[test]
     fn a_revision_without_the_hash_label_is_labelled_with_its_name() {
         let w = World::new(1);
         w.store.create(daemon_set("agent")).unwrap();
