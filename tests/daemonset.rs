@@ -723,6 +723,27 @@ mod by_hand {
     }
 
     #[test]
+    fn duplicate_current_revisions_keep_the_highest_and_pods_are_relabelled() {
+        let w = World::new(2);
+        w.store.create(daemon_set("agent")).unwrap();
+        w.settle();
+        let rev = w.store.client("t").list::<ControllerRevision>(&Default::default()).items.pop().unwrap();
+        let mut dup = (*rev).clone();
+        dup.metadata = kwarp::api::ObjectMeta::named(NS, "agent-dup");
+        dup.metadata.labels = rev.metadata.labels.clone();
+        dup.metadata.labels.insert(CONTROLLER_REVISION_HASH_LABEL.into(), "dup".into());
+        dup.metadata.owner_references = rev.metadata.owner_references.clone();
+        dup.revision = 5;
+        w.store.create(dup).unwrap();
+        w.settle();
+        let revs = w.store.client("t").list::<ControllerRevision>(&Default::default()).items;
+        assert_eq!(revs.len(), 1);
+        assert_eq!((revs[0].metadata.name.as_str(), revs[0].revision), ("agent-dup", 5));
+        assert!(w.pods().iter().all(|p| p.metadata.labels[CONTROLLER_REVISION_HASH_LABEL] == "dup"));
+        assert_eq!(w.ds().status.updated_number_scheduled, 2);
+    }
+
+    #[test]
     fn a_revision_without_the_hash_label_is_labelled_with_its_name() {
         let w = World::new(1);
         w.store.create(daemon_set("agent")).unwrap();
