@@ -462,10 +462,20 @@ impl<C: ApiClient> DaemonSetController<C> {
     ) -> Result<Action> {
         let counts = summary.totals;
         self.memos.put_summary(id, summary);
-        let capped = plans.creates.len() > self.burst_replicas || plans.deletes.len() > self.burst_replicas;
-        if result.is_err() || capped {
-            // Some planned creations or deletions did not happen: no node may be skipped next time.
+        if result.is_err() {
+            // Some planned creations or deletions may not have happened: no node may be skipped next time.
             self.memos.mark_full(id);
+        } else {
+            // Beyond the burst: those nodes wait for the next sync.
+            for node in plans.creates.iter().skip(self.burst_replicas) {
+                self.memos.mark(id, node);
+            }
+            for pod in plans.deletes.iter().skip(self.burst_replicas) {
+                match target_node_name(pod) {
+                    Some(node) => self.memos.mark(id, node),
+                    None => self.memos.mark_full(id),
+                }
+            }
         }
         for node in &plans.backed_off {
             self.memos.mark(id, node);
