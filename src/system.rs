@@ -12,6 +12,7 @@ use crossbeam_channel::Receiver;
 use hdrhistogram::Histogram;
 
 use crate::actors::{Runtime, RuntimeBuilder, RuntimeConfig, RuntimeStats};
+use crate::controllers::daemonset::DaemonSetController;
 use crate::controllers::deployment::DeploymentController;
 use crate::controllers::gc::GarbageCollector;
 use crate::controllers::podgc::PodGc;
@@ -25,6 +26,7 @@ use crate::store::{AnyEvent, ApiCallCount};
 pub struct ControllersConfig {
     pub replicaset_workers: usize,
     pub deployment_workers: usize,
+    pub daemonset_workers: usize,
     /// Garbage-collector workers (`--concurrent-gc-syncs`, default 20).
     pub gc_workers: usize,
     /// PodGC's `--terminated-pod-gc-threshold` (default 12500; `<= 0` disables that sweep).
@@ -36,6 +38,7 @@ impl Default for ControllersConfig {
         ControllersConfig {
             replicaset_workers: 5,
             deployment_workers: 5,
+            daemonset_workers: 2,
             gc_workers: 20,
             terminated_pod_gc_threshold: 12_500,
         }
@@ -112,6 +115,12 @@ impl Cluster {
             clock.clone(),
             cfg.controllers.deployment_workers.max(1),
         );
+        let daemonset = Controller::new(
+            Arc::new(DaemonSetController::new(b.store.client("daemon-set-controller"), clock.clone())),
+            &b.informers,
+            clock.clone(),
+            cfg.controllers.daemonset_workers.max(1),
+        );
         let gc = Controller::new(
             Arc::new(GarbageCollector::new(b.store.client("generic-garbage-collector"))),
             &b.informers,
@@ -131,10 +140,11 @@ impl Cluster {
         b.add(kubelet.clone());
         b.add(rs.clone());
         b.add(deployment.clone());
+        b.add(daemonset.clone());
         b.add(gc.clone());
         b.add(podgc.clone());
         let runtime = b.start();
-        Cluster { runtime, kubelet, scheduler, controllers: vec![rs, deployment, gc, podgc], events }
+        Cluster { runtime, kubelet, scheduler, controllers: vec![rs, deployment, daemonset, gc, podgc], events }
     }
 
     pub fn runtime(&self) -> &Runtime {

@@ -34,14 +34,17 @@
 //! Shared helpers, pure and table-tested (SEMANTICS §1): [`expectations`],
 //! [`pod_control`] (slow start, pods from templates), [`ranking`] (ActivePods,
 //! ActivePodsWithRanks, ReplicaSet orderings), [`claim`] (adoption / release).
-//! Controllers: [`replicaset`], [`deployment`], [`gc`] (garbage collector), [`podgc`].
+//! Controllers: [`replicaset`], [`deployment`], [`daemonset`], [`gc`] (garbage collector), [`podgc`];
+//! [`history`] (ControllerRevisions) is shared by the DaemonSet and StatefulSet controllers.
 
 pub mod claim;
 pub mod client;
 pub mod controller;
+pub mod daemonset;
 pub mod deployment;
 pub mod expectations;
 pub mod gc;
+pub mod history;
 pub mod pod_control;
 pub mod podgc;
 pub mod ranking;
@@ -59,6 +62,7 @@ use crate::workqueue::ItemId;
 
 pub use client::{ApiClient, Call, FakeClient};
 pub use controller::{Controller, ControllerMetrics, Enqueuer};
+pub use daemonset::DaemonSetController;
 pub use deployment::DeploymentController;
 pub use expectations::ControllerExpectations;
 pub use replicaset::ReplicaSetController;
