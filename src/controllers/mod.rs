@@ -40,6 +40,7 @@ pub mod claim;
 pub mod client;
 pub mod controller;
 pub mod expectations;
+pub mod history;
 pub mod pod_control;
 pub mod ranking;
 pub mod replicaset;
