@@ -34,7 +34,7 @@
 //! Shared helpers, pure and table-tested (SEMANTICS §1): [`expectations`],
 //! [`pod_control`] (slow start, pods from templates), [`ranking`] (ActivePods,
 //! ActivePodsWithRanks, ReplicaSet orderings), [`claim`] (adoption / release).
-//! Controllers: [`replicaset`].
+//! Controllers: [`replicaset`], [`statefulset`] (with [`history`], the ControllerRevision helpers).
 
 pub mod claim;
 pub mod client;
@@ -44,6 +44,7 @@ pub mod history;
 pub mod pod_control;
 pub mod ranking;
 pub mod replicaset;
+pub mod statefulset;
 
 use std::fmt;
 use std::sync::Arc;
@@ -59,6 +60,7 @@ pub use client::{ApiClient, Call, FakeClient};
 pub use controller::{Controller, ControllerMetrics, Enqueuer};
 pub use expectations::ControllerExpectations;
 pub use replicaset::ReplicaSetController;
+pub use statefulset::StatefulSetController;
 
 /// What a reconcile asks of its queue when it succeeds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
