@@ -13,6 +13,7 @@ use hdrhistogram::Histogram;
 
 use crate::actors::{Runtime, RuntimeBuilder, RuntimeConfig, RuntimeStats};
 use crate::controllers::replicaset::ReplicaSetController;
+use crate::controllers::statefulset::StatefulSetController;
 use crate::controllers::{Controller, ControllerMetrics};
 use crate::sim::{Kubelet, KubeletConfig, Scheduler, SchedulerConfig, SchedulerMetrics};
 use crate::store::{AnyEvent, ApiCallCount};
@@ -21,11 +22,12 @@ use crate::store::{AnyEvent, ApiCallCount};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ControllersConfig {
     pub replicaset_workers: usize,
+    pub statefulset_workers: usize,
 }
 
 impl Default for ControllersConfig {
     fn default() -> Self {
-        ControllersConfig { replicaset_workers: 5 }
+        ControllersConfig { replicaset_workers: 5, statefulset_workers: 5 }
     }
 }
 
@@ -95,9 +97,16 @@ impl Cluster {
         );
         b.add(scheduler.clone());
         b.add(kubelet.clone());
+        let sts = Controller::new(
+            Arc::new(StatefulSetController::new(b.store.client("statefulset-controller"), clock.clone())),
+            &b.informers,
+            clock.clone(),
+            cfg.controllers.statefulset_workers.max(1),
+        );
         b.add(rs.clone());
+        b.add(sts.clone());
         let runtime = b.start();
-        Cluster { runtime, kubelet, scheduler, controllers: vec![rs], events }
+        Cluster { runtime, kubelet, scheduler, controllers: vec![rs, sts], events }
     }
 
     pub fn runtime(&self) -> &Runtime {
