@@ -56,11 +56,14 @@ struct Caches {
     revisions: Arc<Cache<ControllerRevision>>,
 }
 
-/// A set's revision data, valid for one (uid, generation).
+/// A set's revision data and its hash, valid for one (uid, generation, collisionCount).
 struct RevisionMemo {
     uid: String,
     generation: i64,
+    collision_count: i32,
     data: Arc<serde_json::Value>,
+    /// `hash_revision(data, collision_count)`.
+    hash: Arc<str>,
 }
 
 /// The StatefulSet [`Reconciler`], generic over its client (`store::Client`, or a `FakeClient` in tests).
@@ -123,19 +126,26 @@ impl<C: ApiClient> StatefulSetController<C> {
         self.caches.get().expect("a StatefulSetController reads caches only once registered")
     }
 
-    /// The set's revision data, serialised once per (uid, generation).
-    fn revision_data(&self, id: ItemId, set: &StatefulSet) -> Arc<serde_json::Value> {
+    /// The set's revision data and hash for `collision_count`, serialised once per (uid, generation, collisionCount).
+    fn revision_data(&self, id: ItemId, set: &StatefulSet, collision_count: i32) -> (Arc<serde_json::Value>, Arc<str>) {
         let mut memos = self.memos.lock();
         if let Some(m) = memos.get(&id) {
-            if m.uid == set.metadata.uid && m.generation == set.metadata.generation && m.generation != 0 {
-                return Arc::clone(&m.data);
+            let m_fits = m.uid == set.metadata.uid && m.generation == set.metadata.generation && m.generation != 0;
+            if m_fits && m.collision_count == collision_count {
+                return (Arc::clone(&m.data), Arc::clone(&m.hash));
             }
         }
         let data = Arc::new(util::revision_data(&set.spec.template));
-        let memo = RevisionMemo { uid: set.metadata.uid.clone(), generation: set.metadata.generation, data };
-        let data = Arc::clone(&memo.data);
+        let hash: Arc<str> = history::hash_revision(&data, Some(collision_count)).into();
+        let memo = RevisionMemo {
+            uid: set.metadata.uid.clone(),
+            generation: set.metadata.generation,
+            collision_count,
+            data: Arc::clone(&data),
+            hash: Arc::clone(&hash),
+        };
         memos.insert(id, memo);
-        data
+        (data, hash)
     }
 
     /// `getPodsForStatefulSet`: pods it controls and orphans of its namespace,
@@ -171,12 +181,16 @@ impl<C: ApiClient> StatefulSetController<C> {
         key: &str,
     ) -> Result<(Arc<ControllerRevision>, Arc<ControllerRevision>, i32)> {
         let mut collision_count = set.status.collision_count.unwrap_or(0);
-        let data = self.revision_data(id, set);
+        let (data, hash) = self.revision_data(id, set, collision_count);
         let api = |e| ReconcileError::api(key, e);
         // Fast path: the newest revision is this set's template under the name it would get now.
         if let Some(last) = revisions.last() {
-            let hash = history::hash_revision(&data, Some(collision_count));
-            if last.metadata.name == history::revision_name(&set.metadata.name, &hash) && last.data == *data {
+            let n = set.metadata.name.len().min(history::MAX_PREFIX_LEN);
+            let named = last.metadata.name.len() == n + 1 + hash.len()
+                && set.metadata.name.get(..n).is_some_and(|p| last.metadata.name.starts_with(p))
+                && last.metadata.name.ends_with(&*hash)
+                && last.metadata.name.as_bytes()[n] == b'-';
+            if named && last.data == *data {
                 let update = Arc::clone(last);
                 return Ok((self.current_of(set, revisions, &update), update, collision_count));
             }

@@ -111,6 +111,10 @@ fn broken_identity_and_storage_are_detected_and_fixed_in_place() {
         assert_eq!((identity_matches(&s, pod), storage_matches(&s, pod)), (identity, storage), "case {i}");
     }
     assert!(!storage_matches(&s, &wrong_claim));
+    let mut leading_zero = good.clone();
+    leading_zero.metadata.name = "web-01".into();
+    leading_zero.metadata.labels.insert(POD_NAME_LABEL.into(), "web-01".into());
+    assert!(!identity_matches(&s, &leading_zero), "web-01 is not the name of ordinal 1");
     for mut pod in [no_label, other_ns, no_volume, wrong_claim] {
         update_identity(&s, &mut pod);
         update_storage(&s, &mut pod);

@@ -88,9 +88,12 @@ pub fn pod_revision(pod: &Pod) -> &str {
 pub fn identity_matches(set: &StatefulSet, pod: &Pod) -> bool {
     let m = &pod.metadata;
     let (parent, ordinal) = parent_name_and_ordinal(&m.name);
-    ordinal >= 0
-        && parent == set.metadata.name
-        && m.name == pod_name(&set.metadata.name, ordinal)
+    if ordinal < 0 || parent != set.metadata.name {
+        return false;
+    }
+    // `name == pod_name(set, ordinal)` without formatting: the digits are canonical (no leading zero).
+    let digits = &m.name[parent.len() + 1..];
+    (digits == "0" || !digits.starts_with('0'))
         && m.namespace == set.metadata.namespace
         && m.labels.get(POD_NAME_LABEL) == Some(&m.name)
 }
