@@ -22,6 +22,7 @@
 //! adoption). Writes: the [`ApiClient`]. Decisions never depend on hash order:
 //! pods are placed by ordinal, revisions sorted by number.
 
+mod memo;
 pub mod util;
 
 use std::collections::{HashMap, HashSet};
@@ -46,6 +47,7 @@ use crate::informer::key::split_key;
 use crate::informer::{Cache, EventHandler, SharedInformerFactory};
 use crate::store::{Client, DeleteOptions};
 use crate::workqueue::ItemId;
+use memo::{Dirty, PodMemo};
 use util::{Counts, PodFacts, Policy, Retention, Step};
 
 /// The caches a StatefulSet controller reads.
@@ -73,6 +75,10 @@ pub struct StatefulSetController<C = Client> {
     caches: OnceLock<Caches>,
     /// Revision data by set queue id.
     memos: Mutex<HashMap<ItemId, RevisionMemo>>,
+    /// The pods each set's last sync placed, by set queue id.
+    pod_memos: Mutex<HashMap<ItemId, PodMemo>>,
+    /// Pods changed since each set's last sync (filled by the pod handlers).
+    dirty: Mutex<HashMap<ItemId, Dirty>>,
     /// MaxUnavailableStatefulSet (alpha in 1.28, off by default).
     max_unavailable_gate: bool,
 }
@@ -91,9 +97,9 @@ struct Sync<'a> {
     set: &'a StatefulSet,
     key: &'a str,
     /// In-range slots, by ordinal − start (`None`: missing).
-    replicas: Vec<Option<Arc<Pod>>>,
+    replicas: &'a [Option<Arc<Pod>>],
     /// Out-of-range pods with a valid ordinal, descending ordinal.
-    condemned: Vec<Arc<Pod>>,
+    condemned: &'a [Arc<Pod>],
     current: Arc<ControllerRevision>,
     update: Arc<ControllerRevision>,
     retention: Retention,
@@ -108,6 +114,8 @@ impl<C: ApiClient> StatefulSetController<C> {
             clock,
             caches: OnceLock::new(),
             memos: Mutex::new(HashMap::new()),
+            pod_memos: Mutex::new(HashMap::new()),
+            dirty: Mutex::new(HashMap::new()),
             max_unavailable_gate: false,
         }
     }
@@ -148,19 +156,70 @@ impl<C: ApiClient> StatefulSetController<C> {
         (data, hash)
     }
 
-    /// `getPodsForStatefulSet`: pods it controls and orphans of its namespace,
-    /// claimed for pods whose name parses as `<set>-<ordinal>` and that the selector selects.
-    fn claim_pods(&self, set: &StatefulSet, selector: &Selector) -> Result<Vec<Arc<Pod>>> {
+    /// The set's pods placed by ordinal with their facts: the last sync's memo
+    /// patched with the pods changed since, or (when it may be stale, or pods
+    /// need adopting or releasing) claimed afresh from the cache.
+    fn pod_memo(&self, id: ItemId, base: &Sync<'_>, selector: &Selector, now: Time) -> Result<PodMemo> {
+        let set = base.set;
+        let (current, update) = (base.current.metadata.name.as_str(), base.update.metadata.name.as_str());
+        let dirty = self.dirty.lock().remove(&id).unwrap_or_default();
+        let old = self.pod_memos.lock().remove(&id);
+        let facts = |slot: Option<&Arc<Pod>>, ordinal: i32| self.facts(base, slot, ordinal, now);
+        let selected = |p: &Pod| util::is_member_of(set, p) && selector.matches(&p.metadata.labels);
+        if let Some(mut memo) = old.filter(|m| m.fits(set, current, update)) {
+            if !self.orphans(set).iter().any(|p| selected(p)) && self.patch(&mut memo, set, dirty, &selected, facts) {
+                return Ok(memo);
+            }
+        }
+        let pods = self.claim_pods(set, selector)?;
+        Ok(PodMemo::build(set, current, update, &pods, facts))
+    }
+
+    /// Patches `memo` with the pods named in `dirty`; `false` when a rebuild is needed (a pod to release).
+    fn patch(
+        &self,
+        memo: &mut PodMemo,
+        set: &StatefulSet,
+        dirty: Dirty,
+        selected: &impl Fn(&Pod) -> bool,
+        mut facts: impl FnMut(Option<&Arc<Pod>>, i32) -> PodFacts,
+    ) -> bool {
         let pods = &self.caches().pods;
-        let owned = pods.by_owner(&set.metadata.uid);
-        let orphans = match pods.try_by_index(ORPHAN_POD_INDEX, &set.metadata.namespace) {
+        let mut names = dirty.names;
+        names.sort_unstable();
+        names.dedup();
+        for name in names {
+            let pod = pods.get_ns_name(&set.metadata.namespace, &name);
+            let ours = pod.filter(|p| p.metadata.controller_ref().is_some_and(|r| r.uid == set.metadata.uid));
+            if ours.as_ref().is_some_and(|p| !selected(p)) {
+                return false;
+            }
+            if !memo.patch(set, &name, ours, &mut facts) {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Pods of the set's namespace without a controller.
+    fn orphans(&self, set: &StatefulSet) -> Vec<Arc<Pod>> {
+        let pods = &self.caches().pods;
+        match pods.try_by_index(ORPHAN_POD_INDEX, &set.metadata.namespace) {
             Ok(o) => o,
             Err(_) => pods
                 .by_namespace(&set.metadata.namespace)
                 .into_iter()
                 .filter(|p| p.metadata.controller_ref().is_none())
                 .collect(),
-        };
+        }
+    }
+
+    /// `getPodsForStatefulSet`: pods it controls and orphans of its namespace,
+    /// claimed for pods whose name parses as `<set>-<ordinal>` and that the selector selects.
+    fn claim_pods(&self, set: &StatefulSet, selector: &Selector) -> Result<Vec<Arc<Pod>>> {
+        let pods = &self.caches().pods;
+        let owned = pods.by_owner(&set.metadata.uid);
+        let orphans = self.orphans(set);
         let selected = |p: &Pod| util::is_member_of(set, p) && selector.matches(&p.metadata.labels);
         let adoptable = orphans.iter().any(|p| selected(p));
         if !adoptable && owned.iter().all(|p| selected(p)) {
@@ -448,8 +507,7 @@ impl<C: ApiClient> StatefulSetController<C> {
     }
 
     /// `UpdateStatefulSet`: revisions, the plan, status, history truncation.
-    fn update_stateful_set(&self, id: ItemId, set: &StatefulSet, pods: &[Arc<Pod>], key: &str) -> Result<Action> {
-        let selector = label_selector_as_selector(set.spec.selector.as_ref()).expect("checked by the caller");
+    fn update_stateful_set(&self, id: ItemId, set: &StatefulSet, selector: &Selector, key: &str) -> Result<Action> {
         let caches = self.caches();
         let recheck = || recheck_deletion_timestamp::<StatefulSet>(&self.client, &set.metadata);
         let mut revisions = history::claim_revisions(
@@ -457,40 +515,25 @@ impl<C: ApiClient> StatefulSetController<C> {
             &caches.revisions,
             &set.metadata,
             Kind::StatefulSet,
-            &selector,
+            selector,
             recheck,
         )?;
         history::sort_revisions(&mut revisions);
         let (current, update, collision_count) = self.set_revisions(id, set, &revisions, key)?;
 
         let now = self.clock.now();
-        let start = util::start_ordinal(set);
-        let count = usize::try_from(util::replicas(set)).unwrap_or(0);
-        let mut replicas: Vec<Option<Arc<Pod>>> = vec![None; count];
-        let mut condemned = Vec::new();
-        for pod in pods {
-            let ordinal = util::ordinal_of(pod);
-            if util::in_ordinal_range(ordinal, set) {
-                replicas[usize::try_from(ordinal - start).expect("in range")] = Some(Arc::clone(pod));
-            } else if ordinal >= 0 {
-                condemned.push(Arc::clone(pod));
-            }
-        }
-        condemned.sort_by_key(|p| std::cmp::Reverse(util::ordinal_of(p)));
-        let s = Sync {
+        let base = Sync {
             set,
             key,
-            replicas,
-            condemned,
+            replicas: &[],
+            condemned: &[],
             current: Arc::clone(&current),
             update: Arc::clone(&update),
             retention: Retention::of(set),
         };
-        let replica_facts: Vec<PodFacts> = (0..count)
-            .map(|i| self.facts(&s, s.replicas[i].as_ref(), start + i32::try_from(i).unwrap_or(i32::MAX), now))
-            .collect();
-        let condemned_facts: Vec<PodFacts> =
-            s.condemned.iter().map(|p| self.facts(&s, Some(p), util::ordinal_of(p), now)).collect();
+        let memo = self.pod_memo(id, &base, selector, now)?;
+        let s = Sync { replicas: &memo.replicas, condemned: &memo.condemned, ..base };
+        let (replica_facts, condemned_facts) = (&memo.facts, &memo.condemned_facts);
 
         let effects = Mutex::new(Effects::default());
         let monotonic = util::is_monotonic(set);
@@ -515,13 +558,13 @@ impl<C: ApiClient> StatefulSetController<C> {
                 max_unavailable,
                 has_claims: !set.spec.volume_claim_templates.is_empty(),
             };
-            let plan = util::plan(&replica_facts, &condemned_facts, &policy);
+            let plan = util::plan(replica_facts, condemned_facts, &policy);
             self.execute(&s, &plan, monotonic, &effects)
         };
 
         let effects = effects.into_inner();
         let counts = if set.metadata.deletion_timestamp.is_some() {
-            let all: Vec<PodFacts> = pods.iter().map(|p| self.facts(&s, Some(p), util::ordinal_of(p), now)).collect();
+            let all: Vec<PodFacts> = memo.pods().map(|p| self.facts(&s, Some(p), util::ordinal_of(p), now)).collect();
             Counts::of(&all)
         } else {
             let live = replica_facts.iter().enumerate().map(|(i, f)| match effects.failed_deleted.contains(&i) {
@@ -535,7 +578,8 @@ impl<C: ApiClient> StatefulSetController<C> {
         };
         let status = util::compute_status(set, counts, &current.metadata.name, &update.metadata.name, collision_count);
         let written = self.update_status(set, &status, key);
-        let truncated = self.truncate_history(set, pods, &revisions, &current, &update, key);
+        let truncated = self.truncate_history(set, &memo, &revisions, &current, &update, key);
+        self.pod_memos.lock().insert(id, memo);
         result?;
         written?;
         truncated?;
@@ -574,7 +618,7 @@ impl<C: ApiClient> StatefulSetController<C> {
     fn truncate_history(
         &self,
         set: &StatefulSet,
-        pods: &[Arc<Pod>],
+        memo: &PodMemo,
         revisions: &[Arc<ControllerRevision>],
         current: &ControllerRevision,
         update: &ControllerRevision,
@@ -584,7 +628,7 @@ impl<C: ApiClient> StatefulSetController<C> {
         if revisions.len() <= usize::try_from(limit).unwrap_or(0) {
             return Ok(()); // cannot exceed the limit: skip building the live set
         }
-        let mut live: HashSet<&str> = pods.iter().map(|p| util::pod_revision(p)).collect();
+        let mut live: HashSet<&str> = memo.pods().map(|p| util::pod_revision(p)).collect();
         live.insert(&current.metadata.name);
         live.insert(&update.metadata.name);
         for r in history::revisions_to_truncate(revisions, &live, limit) {
@@ -637,14 +681,15 @@ impl<C: ApiClient> Reconciler for StatefulSetController<C> {
         let (namespace, name) = split_key(key);
         let Some(set) = self.caches().sets.get_ns_name(namespace, name) else {
             self.memos.lock().remove(&ctx.id);
+            self.pod_memos.lock().remove(&ctx.id);
+            self.dirty.lock().remove(&ctx.id);
             return Ok(Action::Done);
         };
         // A non-transient error: apps/v1 selectors are immutable, retrying cannot help.
         let Ok(selector) = label_selector_as_selector(set.spec.selector.as_ref()) else {
             return Ok(Action::Done);
         };
-        let pods = self.claim_pods(&set, &selector)?;
-        self.update_stateful_set(ctx.id, &set, &pods, key)
+        self.update_stateful_set(ctx.id, &set, &selector, key)
     }
 
     fn register(self: &Arc<Self>, informers: &SharedInformerFactory, queue: Enqueuer) {
@@ -682,8 +727,12 @@ impl<C: ApiClient> Handlers<C> {
         self.queue.add_ns_name(&set.metadata.namespace, &set.metadata.name)
     }
 
+    /// The set controlling `pod`, if cached; marks the pod changed for that set's memo.
     fn controller_of(&self, pod: &Pod) -> Option<Arc<StatefulSet>> {
-        pod.metadata.controller_ref().and_then(|r| self.ssc.resolve(&pod.metadata.namespace, r))
+        let set = pod.metadata.controller_ref().and_then(|r| self.ssc.resolve(&pod.metadata.namespace, r))?;
+        let id = self.queue.intern_ns_name(&set.metadata.namespace, &set.metadata.name);
+        self.ssc.dirty.lock().entry(id).or_default().names.push(pod.metadata.name.clone());
+        Some(set)
     }
 }
 

@@ -628,3 +628,73 @@ fn orphans_with_the_right_name_are_adopted() {
     assert_eq!(adopted.metadata.controller_ref().map(|r| r.uid.clone()), Some(s.metadata.uid.clone()));
     assert!(w.store.get::<Pod>("ns", "other-0").unwrap().metadata.owner_references.is_empty());
 }
+
+/// The pod memo patched from events equals a memo rebuilt from the cache, at every step of a scale-up,
+/// a rolling update and a scale-down.
+#[test]
+fn the_patched_pod_memo_matches_a_fresh_one_at_every_step() {
+    let w = World::new(set(3));
+    let ssc = w.controller.reconciler().clone();
+    let id = w.controller.enqueuer().intern("ns/web");
+    let snapshot = |m: &super::memo::PodMemo| {
+        let names =
+            |pods: &mut dyn Iterator<Item = &Arc<Pod>>| pods.map(|p| p.metadata.name.clone()).collect::<Vec<_>>();
+        let slots: Vec<Option<String>> =
+            m.replicas.iter().map(|p| p.as_ref().map(|p| p.metadata.name.clone())).collect();
+        (slots, m.facts.clone(), names(&mut m.condemned.iter()), m.condemned_facts.clone())
+    };
+    let step = |what: &str| {
+        w.controller.sync("ns/web").unwrap(); // no pump: compare against the cache the sync saw
+        let set = w.set();
+        let (patched, cur, upd) = {
+            let memos = ssc.pod_memos.lock();
+            let m = memos.get(&id).expect("memo");
+            let (cur, upd) = m.revisions();
+            (snapshot(m), cur.to_string(), upd.to_string())
+        };
+        let rev = |name: &str| w.store.get::<ControllerRevision>("ns", name).unwrap();
+        let base = super::Sync {
+            set: &set,
+            key: "ns/web",
+            replicas: &[],
+            condemned: &[],
+            current: rev(&cur),
+            update: rev(&upd),
+            retention: Retention::of(&set),
+        };
+        let selector = set.spec.selector.as_ref().unwrap().to_selector().unwrap();
+        let pods = ssc.claim_pods(&set, &selector).unwrap();
+        let fresh =
+            super::memo::PodMemo::build(&set, &cur, &upd, &pods, |slot, o| ssc.facts(&base, slot, o, w.clock.now()));
+        assert_eq!(patched, snapshot(&fresh), "{what}");
+        w.pump();
+    };
+    let converge = |what: &str| {
+        for _ in 0..40 {
+            step(what);
+            let names: Vec<String> = w.pods();
+            for n in names {
+                let p = w.store.get::<Pod>("ns", &n).unwrap();
+                if p.metadata.deletion_timestamp.is_some() {
+                    w.store
+                        .delete::<Pod>("ns", &n, &DeleteOptions { grace_period_seconds: Some(0), ..Default::default() })
+                        .ok();
+                    w.pump();
+                } else if !p.is_ready() {
+                    w.make_ready(&n);
+                }
+            }
+        }
+    };
+    converge("scale up");
+    assert_eq!(w.set().status.ready_replicas, 3);
+    w.set_image("nginx:2");
+    converge("rolling update");
+    assert_eq!(w.set().status.updated_replicas, 3);
+    let mut s = (*w.set()).clone();
+    s.spec.replicas = Some(1);
+    w.store.update(s).unwrap();
+    w.pump();
+    converge("scale down");
+    assert_eq!(w.pods(), ["web-0"]);
+}
