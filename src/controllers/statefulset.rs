@@ -4,13 +4,16 @@
 //! One sync, top to bottom (`sync` → `UpdateStatefulSet`):
 //! 1. the set from the cache (gone → forget its memo); an invalid selector is
 //!    not retried;
-//! 2. its ControllerRevisions (owner index + orphans, adopted) and its pods
-//!    (owner index + orphans of the namespace whose name parses as
-//!    `<set>-<ordinal>`, adopted / released through `ControllerRefManager`);
-//! 3. the current and update revisions ([`history::plan_update_revision`]:
-//!    reuse, renumber on rollback, or create — bumping `collisionCount` on a
-//!    name clash). The revision data of a set is memoized per
-//!    (uid, generation): an unchanged set is never re-serialised;
+//! 2. its ControllerRevisions (owner index + orphans, adopted), then the
+//!    current and update revisions ([`history::plan_update_revision`]: reuse,
+//!    renumber on rollback, or create — bumping `collisionCount` on a name
+//!    clash). The revision data and hash of a set are memoized per
+//!    (uid, generation, collisionCount): an unchanged set is never re-serialised;
+//! 3. its pods (owner index + orphans of the namespace whose name parses as
+//!    `<set>-<ordinal>`, adopted / released through `ControllerRefManager`),
+//!    placed by ordinal with their facts. Between syncs a per-set memo is
+//!    patched with only the pods whose events arrived (`memo`), so a sync of
+//!    an N-replica set re-reads O(changed) pods, not N;
 //! 4. the pure [`util::plan`] over per-slot [`util::PodFacts`]: replicas in
 //!    ordinal order (delete Failed, create claims then pod, fix identity /
 //!    storage / claim owners), claim owners of condemned pods, scale-down from
