@@ -3,7 +3,7 @@
 //!
 //! * `rolling_update/replicas_{1000,10000}`: an OrderedReady set of N Running+Ready
 //!   pods in a whole `kwarp::system::Cluster` (real clock, one arbiter thread,
-//!   kubelet start-up / ready / shutdown latencies zero). One iteration flips
+//!   kubelet start-up / ready / shutdown latencies zero, 100 pods per node). One iteration flips
 //!   the image and runs until the rollout is complete (every pod updated and
 //!   Ready, `currentRevision == updateRevision`). Before timing, one rollout is
 //!   checked against the event log: pods were deleted for the update in
@@ -50,7 +50,7 @@ fn stateful_set(replicas: i32) -> StatefulSet {
 
 fn node(name: &str) -> Node {
     let mut n = Node { metadata: ObjectMeta::named("", name), ..Default::default() };
-    n.status.capacity = [("cpu", "10000"), ("memory", "10000Gi"), ("pods", "20000")]
+    n.status.capacity = [("cpu", "1000"), ("memory", "1000Gi"), ("pods", "110")]
         .iter()
         .map(|(k, v)| (k.to_string(), Quantity::parse(v).expect("quantity")))
         .collect();
@@ -89,7 +89,10 @@ impl Fixture {
         let cluster = Cluster::start(cfg);
         let api = cluster.runtime().client("bench");
         let events = cluster.events().expect("recording");
-        api.create(node("node-0")).expect("node");
+        // 100 pods per node, as in a real cluster (a node's pod count bounds the scheduler's and kubelet's work).
+        for i in 0..(replicas + 99) / 100 {
+            api.create(node(&format!("node-{i}"))).expect("node");
+        }
         api.create(stateful_set(replicas)).expect("set");
         let image = "registry.k8s.io/pause:3.9";
         let timeout = Duration::from_secs(3600);
