@@ -461,7 +461,7 @@ impl<C: ApiClient> StatefulSetController<C> {
             Step::DeleteFailed(i) => {
                 let pod = s.replicas[i].as_ref().expect("a failed pod exists");
                 self.delete_pod(s, pod)?;
-                effects.lock().failed_deleted.insert(i);
+                effects.lock().failed_deleted.push(i);
                 Ok(())
             }
             Step::Create(i) => self.create_pod(s, ordinal(i)),
@@ -489,18 +489,21 @@ impl<C: ApiClient> StatefulSetController<C> {
     fn execute(&self, s: &Sync<'_>, plan: &util::Plan, monotonic: bool, effects: &Mutex<Effects>) -> Result<()> {
         for phase in &plan.phases {
             if monotonic {
-                for step in phase.iter().flatten() {
+                for step in phase.units.iter().flat_map(|(_, u)| u) {
                     self.run_step(s, *step, effects)?;
                 }
                 continue;
             }
-            let mut units = phase.iter();
-            for batch in util::parallel_batches(phase.len()) {
-                let errors: Vec<ReconcileError> = units
-                    .by_ref()
-                    .take(batch)
-                    .filter_map(|unit| unit.iter().try_for_each(|step| self.run_step(s, *step, effects)).err())
-                    .collect();
+            let mut units = phase.units.iter().peekable();
+            let mut end = 0;
+            for batch in util::parallel_batches(phase.len) {
+                end += batch;
+                let mut errors = Vec::new();
+                while let Some((_, unit)) = units.next_if(|(i, _)| *i < end) {
+                    if let Err(e) = unit.iter().try_for_each(|step| self.run_step(s, *step, effects)) {
+                        errors.push(e);
+                    }
+                }
                 if let Some(e) = ReconcileError::aggregate(errors) {
                     return Err(e);
                 }
@@ -570,12 +573,11 @@ impl<C: ApiClient> StatefulSetController<C> {
             let all: Vec<PodFacts> = memo.pods().map(|p| self.facts(&s, Some(p), util::ordinal_of(p), now)).collect();
             Counts::of(&all)
         } else {
-            let live = replica_facts.iter().enumerate().map(|(i, f)| match effects.failed_deleted.contains(&i) {
-                true => PodFacts::missing(f.new_at_update),
-                false => *f,
-            });
-            let live: Vec<PodFacts> = live.chain(condemned_facts.iter().copied()).collect();
-            let mut c = Counts::of(&live);
+            let mut c = Counts::of(replica_facts.iter().chain(condemned_facts));
+            for &i in &effects.failed_deleted {
+                // A deleted Failed pod counts as the (not yet created) pod that replaces it.
+                c = c.minus(Counts::of([&replica_facts[i]])).plus(Counts::of([&PodFacts::missing(true)]));
+            }
             c.current -= effects.update_deleted;
             c
         };
@@ -670,7 +672,7 @@ impl<C: ApiClient> StatefulSetController<C> {
 #[derive(Default)]
 struct Effects {
     /// Replica indexes whose Failed pod was deleted (counted as missing).
-    failed_deleted: HashSet<usize>,
+    failed_deleted: Vec<usize>,
     /// Pods deleted for the rolling update (`status.currentReplicas--` each).
     update_deleted: i32,
 }

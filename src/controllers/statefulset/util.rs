@@ -442,18 +442,34 @@ pub enum Step {
 }
 
 /// The steps of one sync in `runForAll` phases: replicas, condemned claims,
-/// condemned pods, rolling update. A phase is a list of units (one per pod,
-/// possibly empty); in Parallel mode the units of a phase run in
-/// [`parallel_batches`]. Any error ends the sync: no later unit or phase runs.
+/// condemned pods, rolling update. In Parallel mode the units of a phase run
+/// in [`parallel_batches`] over all `len` pods; any error ends the sync: no
+/// later unit or phase runs.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Plan {
-    pub phases: Vec<Vec<Vec<Step>>>,
+    pub phases: Vec<Phase>,
+}
+
+/// One `runForAll`: `len` units (one per pod), of which only the non-empty ones are listed, by unit index.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Phase {
+    pub len: usize,
+    pub units: Vec<(usize, Vec<Step>)>,
+}
+
+impl Phase {
+    fn push(&mut self, unit: Vec<Step>) {
+        if !unit.is_empty() {
+            self.units.push((self.len, unit));
+        }
+        self.len += 1;
+    }
 }
 
 impl Plan {
     /// Every step in order (for tests and logs).
     pub fn steps(&self) -> Vec<Step> {
-        self.phases.iter().flatten().flatten().copied().collect()
+        self.phases.iter().flat_map(|p| &p.units).flat_map(|(_, u)| u).copied().collect()
     }
 }
 
@@ -470,15 +486,15 @@ pub fn plan(replicas: &[PodFacts], condemned: &[PodFacts], policy: &Policy) -> P
     };
 
     // Phase 1: living replicas, ascending ordinal.
-    // After this phase a missing or Failed slot holds the pod object that was created for it.
-    let mut after: Vec<PodFacts> = replicas.to_vec();
-    let mut units = Vec::with_capacity(replicas.len());
+    // After this phase a missing or Failed slot (`replaced`, ascending) holds the pod object created for it.
+    let mut replaced = Vec::new();
+    let mut units = Phase::default();
     let mut blocked = false;
     for (i, f) in replicas.iter().enumerate() {
         let mut unit = Vec::new();
         let exit = replica_steps(i, f, policy, &mut unit);
         if unit.iter().any(|s| matches!(s, Step::DeleteFailed(_))) || !f.created {
-            after[i] = PodFacts::missing(f.new_at_update);
+            replaced.push(i);
         }
         units.push(unit);
         if exit && monotonic {
@@ -493,17 +509,15 @@ pub fn plan(replicas: &[PodFacts], condemned: &[PodFacts], policy: &Policy) -> P
 
     // Phase 2: claim owner references of condemned pods.
     if policy.has_claims {
-        phases.push(
-            condemned
-                .iter()
-                .enumerate()
-                .map(|(j, f)| if f.consistent { Vec::new() } else { vec![Step::FixCondemnedClaims(j)] })
-                .collect(),
-        );
+        let mut units = Phase::default();
+        for (j, f) in condemned.iter().enumerate() {
+            units.push(if f.consistent { Vec::new() } else { vec![Step::FixCondemnedClaims(j)] });
+        }
+        phases.push(units);
     }
 
     // Phase 3: condemned pods, descending ordinal (monotonic: only the first, whatever happens to it).
-    let mut units = Vec::with_capacity(condemned.len());
+    let mut units = Phase::default();
     for (j, f) in condemned.iter().enumerate() {
         let first = first_unhealthy_condemned == Some(j);
         let waits = f.terminating || (monotonic && !first && (!f.running_ready || !f.available));
@@ -518,8 +532,14 @@ pub fn plan(replicas: &[PodFacts], condemned: &[PodFacts], policy: &Policy) -> P
         return Plan { phases };
     }
 
-    // Phase 4: the rolling update.
-    phases.push(update_steps(&after, policy).into_iter().map(|s| vec![s]).collect());
+    // Phase 4: the rolling update, one sequential unit (not a `runForAll`).
+    let fact = |i: usize| match replaced.binary_search(&i) {
+        Ok(_) => PodFacts::missing(replicas[i].new_at_update),
+        Err(_) => replicas[i],
+    };
+    let mut units = Phase::default();
+    units.push(update_steps(replicas.len(), fact, policy));
+    phases.push(units);
     Plan { phases }
 }
 
@@ -551,13 +571,13 @@ fn replica_steps(i: usize, f: &PodFacts, policy: &Policy, unit: &mut Vec<Step>) 
 }
 
 /// The rolling-update deletions (SEMANTICS §5.e steps 9–10), highest index first, never below the partition.
-fn update_steps(replicas: &[PodFacts], policy: &Policy) -> Vec<Step> {
+fn update_steps(len: usize, fact: impl Fn(usize) -> PodFacts, policy: &Policy) -> Vec<Step> {
     let update_min = usize::try_from(policy.partition).unwrap_or(0);
     let wrong = |f: &PodFacts| !f.updated && !f.terminating;
     match policy.max_unavailable {
         None => {
-            for target in (update_min..replicas.len()).rev() {
-                let f = &replicas[target];
+            for target in (update_min..len).rev() {
+                let f = &fact(target);
                 if wrong(f) {
                     return vec![Step::DeleteForUpdate(target)];
                 }
@@ -568,14 +588,9 @@ fn update_steps(replicas: &[PodFacts], policy: &Policy) -> Vec<Step> {
             Vec::new()
         }
         Some(max) => {
-            let unavailable = replicas.iter().filter(|f| !f.healthy()).count();
+            let unavailable = (0..len).filter(|&i| !fact(i).healthy()).count();
             let budget = usize::try_from(max).unwrap_or(0).saturating_sub(unavailable);
-            (update_min..replicas.len())
-                .rev()
-                .filter(|&t| wrong(&replicas[t]))
-                .take(budget)
-                .map(Step::DeleteForUpdate)
-                .collect()
+            (update_min..len).rev().filter(|&t| wrong(&fact(t))).take(budget).map(Step::DeleteForUpdate).collect()
         }
     }
 }
@@ -593,6 +608,28 @@ pub struct Counts {
 }
 
 impl Counts {
+    /// Field-wise sum.
+    pub fn plus(self, o: Counts) -> Counts {
+        Counts {
+            replicas: self.replicas + o.replicas,
+            ready: self.ready + o.ready,
+            available: self.available + o.available,
+            current: self.current + o.current,
+            updated: self.updated + o.updated,
+        }
+    }
+
+    /// Field-wise difference.
+    pub fn minus(self, o: Counts) -> Counts {
+        Counts {
+            replicas: self.replicas - o.replicas,
+            ready: self.ready - o.ready,
+            available: self.available - o.available,
+            current: self.current - o.current,
+            updated: self.updated - o.updated,
+        }
+    }
+
     /// Counts `facts`: created pods; Running+Ready; available; created, non-terminating at each revision.
     pub fn of<'a>(facts: impl IntoIterator<Item = &'a PodFacts>) -> Counts {
         let mut c = Counts::default();
