@@ -17,6 +17,7 @@ use crate::controllers::deployment::DeploymentController;
 use crate::controllers::gc::GarbageCollector;
 use crate::controllers::podgc::PodGc;
 use crate::controllers::replicaset::ReplicaSetController;
+use crate::controllers::statefulset::StatefulSetController;
 use crate::controllers::{Controller, ControllerMetrics};
 use crate::sim::{Kubelet, KubeletConfig, Scheduler, SchedulerConfig, SchedulerMetrics};
 use crate::store::{AnyEvent, ApiCallCount};
@@ -26,6 +27,7 @@ use crate::store::{AnyEvent, ApiCallCount};
 pub struct ControllersConfig {
     pub replicaset_workers: usize,
     pub deployment_workers: usize,
+    pub statefulset_workers: usize,
     pub daemonset_workers: usize,
     /// Garbage-collector workers (`--concurrent-gc-syncs`, default 20).
     pub gc_workers: usize,
@@ -38,6 +40,7 @@ impl Default for ControllersConfig {
         ControllersConfig {
             replicaset_workers: 5,
             deployment_workers: 5,
+            statefulset_workers: 5,
             daemonset_workers: 2,
             gc_workers: 20,
             terminated_pod_gc_threshold: 12_500,
@@ -115,6 +118,12 @@ impl Cluster {
             clock.clone(),
             cfg.controllers.deployment_workers.max(1),
         );
+        let statefulset = Controller::new(
+            Arc::new(StatefulSetController::new(b.store.client("statefulset-controller"), clock.clone())),
+            &b.informers,
+            clock.clone(),
+            cfg.controllers.statefulset_workers.max(1),
+        );
         let daemonset = Controller::new(
             Arc::new(DaemonSetController::new(b.store.client("daemon-set-controller"), clock.clone())),
             &b.informers,
@@ -140,11 +149,18 @@ impl Cluster {
         b.add(kubelet.clone());
         b.add(rs.clone());
         b.add(deployment.clone());
+        b.add(statefulset.clone());
         b.add(daemonset.clone());
         b.add(gc.clone());
         b.add(podgc.clone());
         let runtime = b.start();
-        Cluster { runtime, kubelet, scheduler, controllers: vec![rs, deployment, daemonset, gc, podgc], events }
+        Cluster {
+            runtime,
+            kubelet,
+            scheduler,
+            controllers: vec![rs, deployment, statefulset, daemonset, gc, podgc],
+            events,
+        }
     }
 
     pub fn runtime(&self) -> &Runtime {

@@ -34,7 +34,7 @@
 //! Shared helpers, pure and table-tested (SEMANTICS §1): [`expectations`],
 //! [`pod_control`] (slow start, pods from templates), [`ranking`] (ActivePods,
 //! ActivePodsWithRanks, ReplicaSet orderings), [`claim`] (adoption / release).
-//! Controllers: [`replicaset`], [`deployment`], [`daemonset`], [`gc`] (garbage collector), [`podgc`];
+//! Controllers: [`replicaset`], [`deployment`], [`statefulset`], [`daemonset`], [`gc`] (garbage collector), [`podgc`];
 //! [`history`] (ControllerRevisions) is shared by the DaemonSet and StatefulSet controllers.
 
 pub mod claim;
@@ -49,6 +49,7 @@ pub mod pod_control;
 pub mod podgc;
 pub mod ranking;
 pub mod replicaset;
+pub mod statefulset;
 
 use std::fmt;
 use std::sync::Arc;
@@ -66,6 +67,7 @@ pub use daemonset::DaemonSetController;
 pub use deployment::DeploymentController;
 pub use expectations::ControllerExpectations;
 pub use replicaset::ReplicaSetController;
+pub use statefulset::StatefulSetController;
 
 /// What a reconcile asks of its queue when it succeeds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
