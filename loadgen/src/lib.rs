@@ -23,11 +23,13 @@
 //! order; random choices (which pods a `killPods` step kills) come from the
 //! scenario seed. Wall time is only measured, for the report.
 
+pub mod audit;
 pub mod driver;
 pub mod jsonpath;
 pub mod machine;
 pub mod progress;
 pub mod report;
+pub mod rollout;
 pub mod run;
 pub mod scenario;
 #[cfg(feature = "system")]

@@ -1,0 +1,440 @@
+//! The auditor on synthetic event sequences: runs that keep the contracts, and runs that break them (with the message).
+
+use kwarp::api::apps::{DeploymentStrategy, RollingUpdateDeployment};
+use kwarp::api::pod::{Condition, ConditionStatus, PodPhase};
+use kwarp::api::{Deployment, IntOrString, ObjectMeta, OwnerReference, Pod, ReplicaSet, Time};
+use kwarp::store::{AnyEvent, AnyResource, EventType};
+use std::sync::Arc;
+
+use super::*;
+
+const S: i64 = 1_000_000_000;
+
+/// A hand-written event stream: objects by name, times in seconds.
+struct Log {
+    auditor: Auditor,
+    revision: u64,
+    deployments: Vec<Deployment>,
+    replica_sets: Vec<ReplicaSet>,
+    pods: Vec<Pod>,
+}
+
+fn owner(kind: &str, name: &str) -> OwnerReference {
+    OwnerReference {
+        api_version: "apps/v1".into(),
+        kind: kind.into(),
+        name: name.into(),
+        uid: format!("uid-{name}"),
+        controller: Some(true),
+        block_owner_deletion: Some(true),
+    }
+}
+
+fn meta(name: &str) -> ObjectMeta {
+    let mut m = ObjectMeta::named("default", name);
+    m.uid = format!("uid-{name}");
+    m.generation = 1;
+    m
+}
+
+impl Log {
+    fn new(settings: AuditSettings) -> Self {
+        Log::with(Auditor::new(Time(0), settings, true))
+    }
+
+    /// A log checked by the Deployment bounds alone.
+    fn deployments_only(settings: AuditSettings) -> Self {
+        let only: Vec<Box<dyn Invariant>> = vec![Box::new(deployment::RollingUpdateBounds::new(settings))];
+        Log::with(Auditor::with(Time(0), settings, only, true))
+    }
+
+    fn with(auditor: Auditor) -> Self {
+        Log { auditor, revision: 0, deployments: Vec::new(), replica_sets: Vec::new(), pods: Vec::new() }
+    }
+
+    fn emit(&mut self, at: f64, type_: EventType, object: Arc<dyn AnyResource>) {
+        self.revision += 1;
+        let ev = AnyEvent {
+            revision: self.revision,
+            time: Time((at * S as f64) as i64),
+            type_,
+            kind: object.kind(),
+            object,
+        };
+        self.auditor.observe(&ev);
+    }
+
+    /// A RollingUpdate Deployment `name` with `replicas`, maxSurge and maxUnavailable, image `v1`.
+    fn deployment(&mut self, at: f64, name: &str, replicas: i32, surge: i32, unavailable: i32) {
+        let mut d = Deployment { metadata: meta(name), ..Default::default() };
+        d.spec.replicas = Some(replicas);
+        d.spec.strategy = Some(DeploymentStrategy {
+            type_: "RollingUpdate".into(),
+            rolling_update: Some(RollingUpdateDeployment {
+                max_surge: Some(IntOrString::Int(surge)),
+                max_unavailable: Some(IntOrString::Int(unavailable)),
+            }),
+        });
+        d.spec.template.spec.containers.push(kwarp::api::pod::Container {
+            name: "app".into(),
+            image: "v1".into(),
+            ..Default::default()
+        });
+        self.deployments.push(d.clone());
+        self.emit(at, EventType::Added, Arc::new(d));
+    }
+
+    fn edit_deployment(&mut self, at: f64, name: &str, f: impl FnOnce(&mut Deployment)) {
+        let i = self.deployments.iter().position(|d| d.metadata.name == name).unwrap();
+        let d = &mut self.deployments[i];
+        f(d);
+        let d = d.clone();
+        self.emit(at, EventType::Modified, Arc::new(d));
+    }
+
+    fn set_image(&mut self, at: f64, name: &str, image: &str) {
+        self.edit_deployment(at, name, |d| {
+            d.spec.template.spec.containers[0].image = image.into();
+            d.metadata.generation += 1;
+        });
+    }
+
+    /// ReplicaSet `name` of Deployment `dep` with `replicas`; status as the controller would write it at rest.
+    fn rs(&mut self, at: f64, name: &str, dep: &str, replicas: i32) {
+        let mut r = ReplicaSet { metadata: meta(name), ..Default::default() };
+        r.metadata.owner_references.push(owner("Deployment", dep));
+        r.spec.replicas = Some(replicas);
+        r.status.observed_generation = 1;
+        self.replica_sets.push(r.clone());
+        self.emit(at, EventType::Added, Arc::new(r));
+    }
+
+    fn edit_rs(&mut self, at: f64, name: &str, f: impl FnOnce(&mut ReplicaSet)) {
+        let i = self.replica_sets.iter().position(|r| r.metadata.name == name).unwrap();
+        f(&mut self.replica_sets[i]);
+        let r = self.replica_sets[i].clone();
+        self.emit(at, EventType::Modified, Arc::new(r));
+    }
+
+    fn scale_rs(&mut self, at: f64, name: &str, replicas: i32) {
+        self.edit_rs(at, name, |r| {
+            r.spec.replicas = Some(replicas);
+            r.metadata.generation += 1;
+            r.status.observed_generation = r.metadata.generation;
+        });
+    }
+
+    /// The ReplicaSet's status: replicas, ready, available.
+    fn rs_status(&mut self, at: f64, name: &str, replicas: i32, ready: i32, available: i32) {
+        self.edit_rs(at, name, |r| {
+            r.status.replicas = replicas;
+            r.status.ready_replicas = ready;
+            r.status.available_replicas = available;
+        });
+    }
+
+    fn pod(&mut self, at: f64, name: &str, rs: &str) {
+        let mut p = Pod { metadata: meta(name), ..Default::default() };
+        p.metadata.owner_references.push(owner("ReplicaSet", rs));
+        p.status.phase = Some(PodPhase::Pending);
+        self.pods.push(p.clone());
+        self.emit(at, EventType::Added, Arc::new(p));
+    }
+
+    fn edit_pod(&mut self, at: f64, name: &str, f: impl FnOnce(&mut Pod)) {
+        let i = self.pods.iter().position(|p| p.metadata.name == name).unwrap();
+        f(&mut self.pods[i]);
+        let p = self.pods[i].clone();
+        self.emit(at, EventType::Modified, Arc::new(p));
+    }
+
+    fn ready(&mut self, at: f64, name: &str) {
+        self.edit_pod(at, name, |p| {
+            p.status.phase = Some(PodPhase::Running);
+            p.status.conditions =
+                vec![Condition { type_: "Ready".into(), status: ConditionStatus::True, ..Default::default() }];
+        });
+    }
+
+    /// A controller deletes the pod (graceful: deletionTimestamp set).
+    fn delete_pod(&mut self, at: f64, name: &str) {
+        self.edit_pod(at, name, |p| p.metadata.deletion_timestamp = Some(Time((at * S as f64) as i64)));
+    }
+
+    /// The pod's containers crash: Failed, no deletion.
+    fn crash(&mut self, at: f64, name: &str) {
+        self.edit_pod(at, name, |p| {
+            p.status.phase = Some(PodPhase::Failed);
+            p.status.conditions.clear();
+        });
+    }
+
+    /// `web` with 4 replicas (surge 1, unavailable 1), fully available from `web-old` at t=0.
+    fn steady_web() -> Log {
+        Log::steady_web_with(Log::new(AuditSettings::VIRTUAL))
+    }
+
+    fn steady_web_with(mut log: Log) -> Log {
+        log.deployment(0.0, "web", 4, 1, 1);
+        log.rs(0.0, "web-old", "web", 4);
+        for i in 0..4 {
+            log.pod(0.0, &format!("old-{i}"), "web-old");
+            log.ready(0.0, &format!("old-{i}"));
+        }
+        log.rs_status(0.0, "web-old", 4, 4, 4);
+        log
+    }
+
+    fn finish(mut self) -> AuditReport {
+        self.auditor.finish();
+        self.auditor.report()
+    }
+}
+
+fn messages(r: &AuditReport) -> Vec<String> {
+    r.violations.iter().map(ToString::to_string).collect()
+}
+
+/// A by-the-book rolling update of `web` (4 replicas, surge 1, unavailable 1) from t=1.
+fn rolling_update(log: &mut Log) {
+    log.set_image(1.0, "web", "v2");
+    log.rs(1.0, "web-new", "web", 1);
+    log.pod(1.0, "new-0", "web-new");
+    // Old RS down by one (4 + 1 − 1 unavailable allowed): 4 active, 3 available.
+    log.scale_rs(1.0, "web-old", 3);
+    log.delete_pod(1.0, "old-0");
+    log.rs_status(1.0, "web-old", 3, 3, 3);
+    log.scale_rs(1.0, "web-new", 2);
+    log.pod(1.0, "new-1", "web-new");
+    log.rs_status(1.0, "web-new", 2, 0, 0);
+    for (t, i) in [(2.0, 0), (2.5, 1)] {
+        log.ready(t, &format!("new-{i}"));
+    }
+    log.rs_status(2.5, "web-new", 2, 2, 2);
+    log.scale_rs(2.5, "web-old", 1);
+    log.delete_pod(2.5, "old-1");
+    log.delete_pod(2.5, "old-2");
+    log.rs_status(2.5, "web-old", 1, 1, 1);
+    log.scale_rs(2.5, "web-new", 4);
+    log.pod(2.5, "new-2", "web-new");
+    log.pod(2.5, "new-3", "web-new");
+    log.rs_status(2.5, "web-new", 4, 2, 2);
+    log.ready(3.0, "new-2");
+    log.ready(3.0, "new-3");
+    log.rs_status(3.0, "web-new", 4, 4, 4);
+    log.scale_rs(3.0, "web-old", 0);
+    log.delete_pod(3.0, "old-3");
+    log.rs_status(3.0, "web-old", 0, 0, 0);
+}
+
+#[test]
+fn a_rolling_update_within_its_bounds_passes() {
+    let mut log = Log::steady_web();
+    rolling_update(&mut log);
+    let r = log.finish();
+    assert_eq!(messages(&r), Vec::<String>::new());
+    assert!(r.checks > 20, "{} checks", r.checks);
+    assert_eq!(r.line(), format!("auditor: {} checks, 0 violations", r.checks));
+}
+
+#[test]
+fn scaling_an_old_replica_set_below_min_available_is_a_violation() {
+    let mut log = Log::steady_web_with(Log::deployments_only(AuditSettings::VIRTUAL));
+    log.set_image(1.0, "web", "v2");
+    log.rs(1.0, "web-new", "web", 1);
+    log.pod(1.0, "new-0", "web-new");
+    log.scale_rs(1.0, "web-old", 2);
+    log.delete_pod(1.0, "old-0");
+    log.delete_pod(1.0, "old-1");
+    log.rs_status(1.0, "web-old", 2, 2, 2);
+    log.ready(4.0, "new-0");
+    let r = log.finish();
+    assert_eq!(
+        messages(&r),
+        vec![
+            "Deployment default/web at 1s: deployment.rollingUpdate.availability: 2 available pods < replicas 4 \
+             − maxUnavailable 1 = 3 during a rolling update (3 active pods)"
+        ]
+    );
+    assert_eq!(r.violations[0].at_ns, 1_000_000_000);
+}
+
+#[test]
+fn creating_more_than_max_surge_is_a_violation_of_pods_and_of_specs() {
+    let mut log = Log::steady_web_with(Log::deployments_only(AuditSettings::VIRTUAL));
+    log.set_image(1.0, "web", "v2");
+    log.rs(1.0, "web-new", "web", 2);
+    log.pod(1.0, "new-0", "web-new");
+    log.pod(1.0, "new-1", "web-new");
+    log.ready(2.0, "new-0");
+    let r = log.finish();
+    assert_eq!(
+        messages(&r),
+        vec![
+            "Deployment default/web at 1s: deployment.rollingUpdate.surge: 6 active pods > replicas 4 + maxSurge 1 \
+             = 5 during a rolling update",
+            "Deployment default/web at 1s: deployment.rollingUpdate.specSurge: Σ spec.replicas of its ReplicaSets \
+             = 6 > replicas 4 + maxSurge 1 = 5",
+        ]
+    );
+}
+
+#[test]
+fn a_surge_that_is_gone_by_the_end_of_the_instant_is_not_a_violation() {
+    let mut log = Log::steady_web_with(Log::deployments_only(AuditSettings::VIRTUAL));
+    log.set_image(1.0, "web", "v2");
+    log.rs(1.0, "web-new", "web", 1);
+    log.pod(1.0, "new-0", "web-new");
+    // Transiently 6 pods (an extra, then deleted in the same instant).
+    log.pod(1.0, "new-x", "web-new");
+    log.delete_pod(1.0, "new-x");
+    log.ready(2.0, "new-0");
+    assert_eq!(messages(&log.finish()), Vec::<String>::new());
+}
+
+#[test]
+fn a_rollout_that_did_not_start_fully_available_is_not_checked() {
+    let mut log = Log::deployments_only(AuditSettings::VIRTUAL);
+    log.deployment(0.0, "web", 4, 1, 1);
+    log.rs(0.0, "web-old", "web", 4);
+    for i in 0..4 {
+        log.pod(0.0, &format!("old-{i}"), "web-old");
+    }
+    // Nothing Ready yet: a template change now is not a rollout from a fully available state.
+    log.set_image(1.0, "web", "v2");
+    log.rs(1.0, "web-new", "web", 1);
+    log.pod(1.0, "new-0", "web-new");
+    log.ready(2.0, "new-0");
+    assert_eq!(messages(&log.finish()), Vec::<String>::new());
+}
+
+#[test]
+fn pods_that_crash_by_themselves_disarm_the_availability_bound() {
+    let mut log = Log::steady_web_with(Log::deployments_only(AuditSettings::VIRTUAL));
+    log.set_image(1.0, "web", "v2");
+    log.rs(1.0, "web-new", "web", 1);
+    log.pod(1.0, "new-0", "web-new");
+    log.crash(1.5, "old-1");
+    log.crash(1.5, "old-2");
+    log.ready(2.0, "new-0");
+    assert_eq!(messages(&log.finish()), Vec::<String>::new());
+}
+
+#[test]
+fn a_scale_during_the_rollout_disarms_and_a_driver_disruption_too() {
+    let mut log = Log::steady_web_with(Log::deployments_only(AuditSettings::VIRTUAL));
+    log.set_image(1.0, "web", "v2");
+    log.edit_deployment(1.5, "web", |d| {
+        d.spec.replicas = Some(8);
+        d.metadata.generation += 1;
+    });
+    log.ready(2.0, "old-0");
+    let mut log2 = Log::steady_web_with(Log::deployments_only(AuditSettings::VIRTUAL));
+    log2.set_image(1.0, "web", "v2");
+    log2.auditor.disrupt(Time(S + S / 2));
+    log2.delete_pod(1.5, "old-0");
+    log2.delete_pod(1.5, "old-1");
+    log2.ready(2.0, "old-2");
+    assert_eq!(messages(&log.finish()), Vec::<String>::new());
+    assert_eq!(messages(&log2.finish()), Vec::<String>::new());
+}
+
+#[test]
+fn under_the_real_clock_a_bound_must_stay_broken_for_the_grace_period() {
+    let run = |repair_at: f64| {
+        let mut log = Log::deployments_only(AuditSettings::REAL);
+        log.deployment(0.0, "web", 4, 1, 1);
+        log.rs(0.0, "web-old", "web", 4);
+        for i in 0..4 {
+            log.pod(0.0, &format!("old-{i}"), "web-old");
+            log.ready(0.0, &format!("old-{i}"));
+        }
+        log.set_image(1.0, "web", "v2");
+        log.delete_pod(1.0, "old-0");
+        log.delete_pod(1.0, "old-1");
+        log.pod(repair_at, "old-4", "web-old");
+        log.ready(repair_at, "old-4");
+        log.ready(5.0, "old-4");
+        log.finish()
+    };
+    assert_eq!(messages(&run(1.5)), Vec::<String>::new());
+    let late = run(3.0);
+    assert_eq!(late.violations_total, 1);
+    assert_eq!(late.violations[0].invariant, "deployment.rollingUpdate.availability");
+    assert_eq!(late.violations[0].at_ns, 3_000_000_000);
+}
+
+#[test]
+fn replica_set_status_out_of_order_is_a_violation() {
+    let mut log = Log::steady_web();
+    log.rs_status(1.0, "web-old", 4, 3, 4);
+    let r = log.finish();
+    assert_eq!(
+        messages(&r),
+        vec![
+            "ReplicaSet default/web-old at 1s: replicaset.status: status availableReplicas 4 ≤ readyReplicas 3 \
+             ≤ replicas 4 does not hold"
+        ]
+    );
+}
+
+#[test]
+fn a_replica_set_at_rest_with_missing_pods_is_a_violation() {
+    let mut log = Log::steady_web();
+    log.delete_pod(1.0, "old-3");
+    log.rs_status(1.0, "web-old", 3, 3, 3);
+    // The controller would have made a replacement in the same instant; it did not.
+    log.ready(2.0, "old-0");
+    let r = log.finish();
+    assert_eq!(
+        messages(&r),
+        vec![
+            "ReplicaSet default/web-old at 1s: replicaset.converged: at rest with spec.replicas 4: 3 active pods, \
+              status.replicas 3"
+        ]
+    );
+}
+
+#[test]
+fn replica_set_convergence_is_not_checked_under_the_real_clock_or_before_the_generation_is_observed() {
+    let mut real = Log::new(AuditSettings::REAL);
+    real.rs(0.0, "solo", "nobody", 2);
+    real.pod(0.0, "solo-0", "solo");
+    assert_eq!(messages(&real.finish()), Vec::<String>::new());
+    let mut stale = Log::new(AuditSettings::VIRTUAL);
+    stale.rs(0.0, "solo", "nobody", 2);
+    stale.edit_rs(0.0, "solo", |r| r.metadata.generation = 2);
+    stale.pod(0.0, "solo-0", "solo");
+    assert_eq!(messages(&stale.finish()), Vec::<String>::new());
+}
+
+#[test]
+fn rollouts_are_timed_from_the_template_change_to_completion() {
+    let mut log = Log::steady_web();
+    log.edit_deployment(0.0, "web", |d| {
+        d.status.observed_generation = 1;
+        d.status.replicas = 4;
+        d.status.updated_replicas = 4;
+        d.status.available_replicas = 4;
+    });
+    rolling_update(&mut log);
+    let complete = |d: &mut Deployment| {
+        d.status.observed_generation = d.metadata.generation;
+        d.status.replicas = 4;
+        d.status.updated_replicas = 4;
+        d.status.available_replicas = 4;
+    };
+    log.edit_deployment(3.5, "web", complete);
+    log.set_image(4.0, "web", "v3");
+    log.set_image(5.0, "web", "v4");
+    let rec = log.auditor.rollouts().records().to_vec();
+    assert_eq!(rec.len(), 3);
+    assert_eq!(
+        (rec[0].start_ns, rec[0].duration_ns, rec[0].outcome.as_str()),
+        (S as u64, Some(2_500_000_000), "complete")
+    );
+    // rolling_update's 26 writes (template change, ReplicaSet and pod writes) and the completing status.
+    assert_eq!(rec[0].api_calls, 27);
+    assert_eq!(rec[1].outcome, "superseded");
+    assert_eq!((rec[2].outcome.as_str(), rec[2].duration_ns), ("incomplete", None));
+}
