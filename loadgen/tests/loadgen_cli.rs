@@ -75,8 +75,14 @@ fn scenarios_lists_the_built_in_ones() {
     let (out, _) = text(&o);
     assert!(o.status.success());
     assert!(out.starts_with("NAME"), "{out}");
-    assert!(out.contains("\nquickstart           scenarios/quickstart.yaml           100 nodes, 10 ReplicaSets"), "{out}");
-    assert!(out.contains("\ndeployment-rollout   scenarios/deployment-rollout.yaml   1000 nodes, 100 Deployments"), "{out}");
+    assert!(
+        out.contains("\nquickstart           scenarios/quickstart.yaml           100 nodes, 10 ReplicaSets"),
+        "{out}"
+    );
+    assert!(
+        out.contains("\ndeployment-rollout   scenarios/deployment-rollout.yaml   1000 nodes, 100 Deployments"),
+        "{out}"
+    );
 }
 
 #[test]
