@@ -28,6 +28,7 @@
 pub mod deployment;
 pub mod replicaset;
 pub mod rollouts;
+pub mod statefulset;
 
 #[cfg(test)]
 mod tests;

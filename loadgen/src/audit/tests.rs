@@ -438,3 +438,141 @@ fn rollouts_are_timed_from_the_template_change_to_completion() {
     assert_eq!(rec[1].outcome, "superseded");
     assert_eq!((rec[2].outcome.as_str(), rec[2].duration_ns), ("incomplete", None));
 }
+
+// ------------------------------------------------------------------ StatefulSet
+
+/// A log checked by the StatefulSet contracts alone, with set `db` (OrderedReady, RollingUpdate).
+fn stateful(replicas: i32, f: impl FnOnce(&mut kwarp::api::StatefulSet)) -> Log {
+    let only: Vec<Box<dyn Invariant>> = vec![Box::new(statefulset::StatefulSetContracts::new())];
+    let mut log = Log::with(Auditor::with(Time(0), AuditSettings::VIRTUAL, only, true));
+    let mut s = kwarp::api::StatefulSet { metadata: meta("db"), ..Default::default() };
+    s.spec.replicas = Some(replicas);
+    f(&mut s);
+    log.emit(0.0, EventType::Added, Arc::new(s));
+    log
+}
+
+impl Log {
+    fn set_pod(&mut self, at: f64, ordinal: i32) {
+        let name = format!("db-{ordinal}");
+        let mut p = Pod { metadata: meta(&name), ..Default::default() };
+        p.metadata.owner_references.push(owner("StatefulSet", "db"));
+        p.metadata.labels.insert("statefulset.kubernetes.io/pod-name".into(), name);
+        p.status.phase = Some(PodPhase::Pending);
+        self.pods.push(p.clone());
+        self.emit(at, EventType::Added, Arc::new(p));
+    }
+
+    fn scale_set(&mut self, at: f64, replicas: i32) {
+        let mut s = kwarp::api::StatefulSet { metadata: meta("db"), ..Default::default() };
+        s.spec.replicas = Some(replicas);
+        self.emit(at, EventType::Modified, Arc::new(s));
+    }
+
+    /// Pods db-0 .. db-(n−1) created in order, each Ready before the next.
+    fn ordered_up(&mut self, n: i32) {
+        for o in 0..n {
+            self.set_pod(f64::from(o), o);
+            self.ready(f64::from(o) + 0.5, &format!("db-{o}"));
+        }
+    }
+}
+
+#[test]
+fn ordered_creation_and_scale_down_pass() {
+    let mut log = stateful(3, |_| {});
+    log.ordered_up(3);
+    log.scale_set(10.0, 1);
+    log.delete_pod(10.0, "db-2");
+    log.emit(11.0, EventType::Deleted, Arc::new(log.pods[2].clone()));
+    log.delete_pod(11.0, "db-1");
+    let r = log.finish();
+    assert_eq!(messages(&r), Vec::<String>::new());
+    assert_eq!(r.checks, 3 + 2 + 2, "3 names, 2 creations, 2 scale-down deletions");
+}
+
+#[test]
+fn creating_a_pod_before_the_lower_one_is_ready_is_a_violation() {
+    let mut log = stateful(3, |_| {});
+    log.set_pod(0.0, 0);
+    log.set_pod(0.5, 1);
+    let r = log.finish();
+    assert_eq!(
+        messages(&r),
+        vec![
+            "Pod default/db-1 at 500ms: statefulset.orderedCreation: created under OrderedReady while pod db-0 is \
+              not Running and Ready"
+        ]
+    );
+    let mut parallel = stateful(3, |s| s.spec.pod_management_policy = "Parallel".into());
+    parallel.set_pod(0.0, 0);
+    parallel.set_pod(0.0, 2);
+    assert_eq!(messages(&parallel.finish()), Vec::<String>::new());
+}
+
+#[test]
+fn scaling_down_out_of_order_is_a_violation() {
+    let mut log = stateful(3, |_| {});
+    log.ordered_up(3);
+    log.scale_set(10.0, 1);
+    log.delete_pod(10.0, "db-1");
+    assert_eq!(
+        messages(&log.finish()),
+        vec!["Pod default/db-1 at 10s: statefulset.orderedScaleDown: deleted (replicas 1) while pod db-2 still exists"]
+    );
+}
+
+#[test]
+fn update_deletions_go_from_the_highest_ordinal_and_respect_the_partition() {
+    let partitioned = |s: &mut kwarp::api::StatefulSet| {
+        s.spec.update_strategy = Some(kwarp::api::apps::StatefulSetUpdateStrategy {
+            type_: "RollingUpdate".into(),
+            rolling_update: Some(kwarp::api::apps::RollingUpdateStatefulSet {
+                partition: Some(1),
+                max_unavailable: None,
+            }),
+        })
+    };
+    let mut good = stateful(3, partitioned);
+    good.ordered_up(3);
+    good.delete_pod(10.0, "db-2");
+    assert_eq!(messages(&good.finish()), Vec::<String>::new());
+
+    let mut early = stateful(3, |_| {});
+    early.ordered_up(3);
+    early.delete_pod(10.0, "db-2");
+    early.delete_pod(10.0, "db-1");
+    assert_eq!(
+        messages(&early.finish()),
+        vec![
+            "Pod default/db-1 at 10s: statefulset.updateOrder: a Running and Ready pod deleted for update while pod \
+              db-2 is not Running and Ready"
+        ]
+    );
+
+    let mut below = stateful(3, partitioned);
+    below.ordered_up(3);
+    below.delete_pod(10.0, "db-0");
+    assert_eq!(
+        messages(&below.finish()),
+        vec!["Pod default/db-0 at 10s: statefulset.updateOrder: a Running and Ready pod below partition 1 deleted"]
+    );
+
+    let mut killed = stateful(3, |_| {});
+    killed.ordered_up(3);
+    killed.auditor.disrupt(Time(10 * S));
+    killed.delete_pod(10.0, "db-0");
+    assert_eq!(messages(&killed.finish()), Vec::<String>::new(), "the load generator's deletions are not checked");
+}
+
+#[test]
+fn a_pod_named_off_its_ordinal_is_a_violation() {
+    let mut log = stateful(1, |_| {});
+    let mut p = Pod { metadata: meta("db-x"), ..Default::default() };
+    p.metadata.owner_references.push(owner("StatefulSet", "db"));
+    log.emit(1.0, EventType::Added, Arc::new(p));
+    assert_eq!(
+        messages(&log.finish()),
+        vec!["Pod default/db-x at 1s: statefulset.identity: a pod of StatefulSet db is not named db-<ordinal>"]
+    );
+}
