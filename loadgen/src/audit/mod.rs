@@ -25,6 +25,7 @@
 //! Determinism: dirty objects are evaluated in key order, so the same event
 //! stream gives the same violations in the same order.
 
+pub mod daemonset;
 pub mod deployment;
 pub mod replicaset;
 pub mod rollouts;

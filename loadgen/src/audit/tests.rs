@@ -576,3 +576,146 @@ fn a_pod_named_off_its_ordinal_is_a_violation() {
         vec!["Pod default/db-x at 1s: statefulset.identity: a pod of StatefulSet db is not named db-<ordinal>"]
     );
 }
+
+// ------------------------------------------------------------------ DaemonSet
+
+/// A log checked by the DaemonSet contracts alone: nodes n0..n3, DaemonSet `agent`
+/// (RollingUpdate, maxUnavailable 1, maxSurge `surge`) with a Ready pod on every node.
+fn daemon(surge: i32) -> Log {
+    let only: Vec<Box<dyn Invariant>> = vec![Box::new(daemonset::DaemonSetContracts::new(AuditSettings::VIRTUAL))];
+    let mut log = Log::with(Auditor::with(Time(0), AuditSettings::VIRTUAL, only, true));
+    for n in 0..4 {
+        let node = kwarp::api::Node {
+            metadata: ObjectMeta { name: format!("n{n}"), ..Default::default() },
+            ..Default::default()
+        };
+        log.emit(0.0, EventType::Added, Arc::new(node));
+    }
+    log.daemon_set(0.0, surge, 1, |_| {});
+    for n in 0..4 {
+        log.daemon_pod(0.0, &format!("old-{n}"), n);
+        log.ready(0.0, &format!("old-{n}"));
+    }
+    log.daemon_set(0.0, surge, 1, |s| {
+        s.desired_number_scheduled = 4;
+        s.current_number_scheduled = 4;
+        s.number_ready = 4;
+        s.number_available = 4;
+    });
+    log
+}
+
+impl Log {
+    fn daemon_set(
+        &mut self,
+        at: f64,
+        surge: i32,
+        generation: i64,
+        f: impl FnOnce(&mut kwarp::api::apps::DaemonSetStatus),
+    ) {
+        let mut d = kwarp::api::DaemonSet { metadata: meta("agent"), ..Default::default() };
+        d.metadata.generation = generation;
+        d.spec.update_strategy = Some(kwarp::api::apps::DaemonSetUpdateStrategy {
+            type_: "RollingUpdate".into(),
+            rolling_update: Some(kwarp::api::apps::RollingUpdateDaemonSet {
+                max_unavailable: Some(IntOrString::Int(1)),
+                max_surge: Some(IntOrString::Int(surge)),
+            }),
+        });
+        d.status.observed_generation = 1;
+        f(&mut d.status);
+        d.status.number_unavailable = d.status.desired_number_scheduled - d.status.number_available;
+        self.emit(at, EventType::Modified, Arc::new(d));
+    }
+
+    fn daemon_pod(&mut self, at: f64, name: &str, node: i32) {
+        let mut p = Pod { metadata: meta(name), ..Default::default() };
+        p.metadata.owner_references.push(owner("DaemonSet", "agent"));
+        p.spec.node_name = format!("n{node}");
+        p.status.phase = Some(PodPhase::Pending);
+        self.pods.push(p.clone());
+        self.emit(at, EventType::Added, Arc::new(p));
+    }
+}
+
+#[test]
+fn a_daemon_set_rolling_update_one_node_at_a_time_passes() {
+    let mut log = daemon(0);
+    log.daemon_set(1.0, 0, 2, |s| {
+        s.desired_number_scheduled = 4;
+        s.current_number_scheduled = 4;
+        s.number_ready = 4;
+        s.number_available = 4;
+    });
+    for n in 0..4 {
+        let t = 1.0 + f64::from(n);
+        log.delete_pod(t, &format!("old-{n}"));
+        log.daemon_pod(t, &format!("new-{n}"), n);
+        log.ready(t + 0.5, &format!("new-{n}"));
+    }
+    let r = log.finish();
+    assert_eq!(messages(&r), Vec::<String>::new());
+    assert!(r.checks >= 8, "{}", r.checks);
+}
+
+#[test]
+fn a_daemon_set_taking_down_two_nodes_with_max_unavailable_one_is_a_violation() {
+    let mut log = daemon(0);
+    log.daemon_set(1.0, 0, 2, |s| {
+        s.desired_number_scheduled = 4;
+        s.current_number_scheduled = 4;
+        s.number_ready = 4;
+        s.number_available = 4;
+    });
+    log.delete_pod(1.0, "old-0");
+    log.delete_pod(1.0, "old-1");
+    log.daemon_pod(1.0, "new-0", 0);
+    log.daemon_pod(1.0, "new-1", 1);
+    log.ready(2.0, "new-0");
+    assert_eq!(
+        messages(&log.finish()),
+        vec![
+            "DaemonSet default/agent at 1s: daemonset.rollingUpdate.unavailable: 2 of 4 desired nodes have no \
+              available daemon pod > maxUnavailable 1 during a rolling update"
+        ]
+    );
+}
+
+#[test]
+fn two_daemon_pods_on_a_node_without_surge_and_pods_for_missing_nodes_are_violations() {
+    let mut log = daemon(0);
+    log.daemon_pod(1.0, "extra", 2);
+    log.daemon_pod(1.0, "lost", 9);
+    log.ready(2.0, "extra");
+    assert_eq!(
+        messages(&log.finish()),
+        vec![
+            "Pod default/lost at 1s: daemonset.placement: targets node n9, which does not exist",
+            "DaemonSet default/agent at 1s: daemonset.perNode: node n2 runs 2 active daemon pods (at most 1 with \
+             maxSurge 0)",
+        ]
+    );
+    let mut surge = daemon(1);
+    surge.daemon_pod(1.0, "extra", 2);
+    surge.ready(2.0, "extra");
+    assert_eq!(messages(&surge.finish()), Vec::<String>::new(), "a surge pod beside the old one is allowed");
+}
+
+#[test]
+fn daemon_set_status_out_of_order_is_a_violation() {
+    let mut log = daemon(0);
+    log.daemon_set(1.0, 0, 1, |s| {
+        s.desired_number_scheduled = 4;
+        s.current_number_scheduled = 5;
+        s.number_ready = 4;
+        s.number_available = 4;
+    });
+    assert_eq!(
+        messages(&log.finish()),
+        vec![
+            "DaemonSet default/agent at 1s: daemonset.status: numberAvailable 4 ≤ numberReady 4 ≤ \
+              currentNumberScheduled 5 ≤ desiredNumberScheduled 4, numberUnavailable 0 = desired − available does \
+              not hold"
+        ]
+    );
+}
