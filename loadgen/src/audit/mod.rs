@@ -27,6 +27,7 @@
 
 pub mod daemonset;
 pub mod deployment;
+pub mod lineage;
 pub mod replicaset;
 pub mod rollouts;
 pub mod statefulset;
@@ -209,15 +210,19 @@ impl Auditor {
         }
     }
 
-    /// One store write. Events must come in revision order (times never go back).
+    /// One store write, in revision order.
     pub fn observe(&mut self, ev: &AnyEvent) {
         self.events += 1;
-        if let Some(t) = self.instant {
-            if ev.time > t {
+        // Under the real clock, commits of different kinds may stamp times a
+        // hair out of revision order: an earlier time belongs to the current instant.
+        match self.instant {
+            Some(t) if ev.time > t => {
                 self.settle(t, Some(ev.time));
+                self.instant = Some(ev.time);
             }
+            Some(_) => {}
+            None => self.instant = Some(ev.time),
         }
-        self.instant = Some(ev.time);
         for inv in &mut self.invariants {
             inv.observe(ev, &mut self.findings);
         }

@@ -104,6 +104,13 @@ impl Log {
         let mut r = ReplicaSet { metadata: meta(name), ..Default::default() };
         r.metadata.owner_references.push(owner("Deployment", dep));
         r.spec.replicas = Some(replicas);
+        // Named <deployment>-<hash>, the hash in its labels, selector and template.
+        let hash = name.strip_prefix(&format!("{dep}-")).unwrap_or(name).to_string();
+        r.metadata.labels.insert("pod-template-hash".into(), hash.clone());
+        let mut selector = kwarp::api::selector::LabelSelector::default();
+        selector.match_labels.insert("pod-template-hash".into(), hash.clone());
+        r.spec.selector = Some(selector);
+        r.spec.template.metadata.labels.insert("pod-template-hash".into(), hash);
         r.status.observed_generation = 1;
         self.replica_sets.push(r.clone());
         self.emit(at, EventType::Added, Arc::new(r));
@@ -716,6 +723,62 @@ fn daemon_set_status_out_of_order_is_a_violation() {
             "DaemonSet default/agent at 1s: daemonset.status: numberAvailable 4 ≤ numberReady 4 ≤ \
               currentNumberScheduled 5 ≤ desiredNumberScheduled 4, numberUnavailable 0 = desired − available does \
               not hold"
+        ]
+    );
+}
+
+// ------------------------------------------------------------------ lineage
+
+fn lineage() -> Log {
+    let only: Vec<Box<dyn Invariant>> = vec![Box::new(lineage::Lineage::new())];
+    Log::with(Auditor::with(Time(0), AuditSettings::VIRTUAL, only, true))
+}
+
+#[test]
+fn replica_sets_of_a_deployment_are_named_after_their_hash() {
+    let mut log = lineage();
+    log.deployment(0.0, "web", 2, 1, 0);
+    log.rs(0.0, "web-5d8f", "web", 2);
+    let mut bad = ReplicaSet { metadata: meta("web-x"), ..Default::default() };
+    bad.metadata.owner_references.push(owner("Deployment", "web"));
+    bad.metadata.labels.insert("pod-template-hash".into(), "y".into());
+    log.emit(1.0, EventType::Added, Arc::new(bad));
+    let mut unlabeled = ReplicaSet { metadata: meta("web-z"), ..Default::default() };
+    unlabeled.metadata.owner_references.push(owner("Deployment", "web"));
+    unlabeled.metadata.labels.insert("pod-template-hash".into(), "z".into());
+    log.emit(1.0, EventType::Added, Arc::new(unlabeled));
+    assert_eq!(
+        messages(&log.finish()),
+        vec![
+            "ReplicaSet default/web-x at 1s: deployment.replicaSetNaming: a ReplicaSet of Deployment web is not named \
+             web-y after its pod-template-hash label",
+            "ReplicaSet default/web-z at 1s: deployment.replicaSetNaming: a ReplicaSet of Deployment web \
+             pod-template-hash z is not in both its selector (none) and its template labels (none)",
+        ]
+    );
+}
+
+#[test]
+fn revisions_and_observed_generations_only_go_forward() {
+    let mut log = lineage();
+    log.deployment(0.0, "web", 2, 1, 0);
+    log.rs(0.0, "web-a", "web", 2);
+    let revise = |v: &'static str| {
+        move |r: &mut ReplicaSet| {
+            r.metadata.annotations.insert("deployment.kubernetes.io/revision".into(), v.into());
+        }
+    };
+    log.edit_rs(1.0, "web-a", revise("2"));
+    log.edit_rs(2.0, "web-a", revise("5"));
+    log.edit_rs(3.0, "web-a", revise("3"));
+    log.edit_deployment(4.0, "web", |d| d.status.observed_generation = 3);
+    log.edit_deployment(5.0, "web", |d| d.status.observed_generation = 2);
+    assert_eq!(
+        messages(&log.finish()),
+        vec![
+            "ReplicaSet default/web-a at 3s: deployment.revisionMonotonic: deployment.kubernetes.io/revision went back \
+             from 5 to 3",
+            "Deployment default/web at 5s: status.observedGeneration: status.observedGeneration went back from 3 to 2",
         ]
     );
 }
