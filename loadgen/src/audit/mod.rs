@@ -136,7 +136,13 @@ pub trait Invariant: Send {
 
 /// Every invariant kwarp knows, with `settings`.
 pub fn registry(settings: AuditSettings) -> Vec<Box<dyn Invariant>> {
-    vec![Box::new(deployment::RollingUpdateBounds::new(settings)), Box::new(replicaset::ReplicaSetContracts::new())]
+    vec![
+        Box::new(deployment::RollingUpdateBounds::new(settings)),
+        Box::new(replicaset::ReplicaSetContracts::new()),
+        Box::new(statefulset::StatefulSetContracts::new()),
+        Box::new(daemonset::DaemonSetContracts::new(settings)),
+        Box::new(lineage::Lineage::new()),
+    ]
 }
 
 /// The auditor's result, for report.json.

@@ -405,13 +405,13 @@ fn a_replica_set_at_rest_with_missing_pods_is_a_violation() {
 #[test]
 fn replica_set_convergence_is_not_checked_under_the_real_clock_or_before_the_generation_is_observed() {
     let mut real = Log::new(AuditSettings::REAL);
-    real.rs(0.0, "solo", "nobody", 2);
-    real.pod(0.0, "solo-0", "solo");
+    real.rs(0.0, "nobody-solo", "nobody", 2);
+    real.pod(0.0, "solo-0", "nobody-solo");
     assert_eq!(messages(&real.finish()), Vec::<String>::new());
     let mut stale = Log::new(AuditSettings::VIRTUAL);
-    stale.rs(0.0, "solo", "nobody", 2);
-    stale.edit_rs(0.0, "solo", |r| r.metadata.generation = 2);
-    stale.pod(0.0, "solo-0", "solo");
+    stale.rs(0.0, "nobody-solo", "nobody", 2);
+    stale.edit_rs(0.0, "nobody-solo", |r| r.metadata.generation = 2);
+    stale.pod(0.0, "solo-0", "nobody-solo");
     assert_eq!(messages(&stale.finish()), Vec::<String>::new());
 }
 
@@ -781,4 +781,32 @@ fn revisions_and_observed_generations_only_go_forward() {
             "Deployment default/web at 5s: status.observedGeneration: status.observedGeneration went back from 3 to 2",
         ]
     );
+}
+
+#[test]
+fn the_registry_checks_every_contract() {
+    let names = Auditor::new(Time(0), AuditSettings::VIRTUAL, true).report().invariants;
+    assert_eq!(
+        names,
+        [
+            "daemonset.perNode",
+            "daemonset.placement",
+            "daemonset.rollingUpdate.unavailable",
+            "daemonset.status",
+            "deployment.replicaSetNaming",
+            "deployment.revisionMonotonic",
+            "deployment.rollingUpdate.availability",
+            "deployment.rollingUpdate.specSurge",
+            "deployment.rollingUpdate.surge",
+            "replicaset.converged",
+            "replicaset.status",
+            "statefulset.identity",
+            "statefulset.orderedCreation",
+            "statefulset.orderedScaleDown",
+            "statefulset.updateOrder",
+            "status.observedGeneration",
+        ]
+    );
+    let off = Auditor::new(Time(0), AuditSettings::VIRTUAL, false).report();
+    assert!(!off.enabled && off.invariants.is_empty());
 }
