@@ -66,6 +66,9 @@ struct RunArgs {
     /// No progress line on stderr.
     #[arg(long)]
     no_progress: bool,
+    /// Switch the invariant auditor off (for pure speed runs).
+    #[arg(long)]
+    no_audit: bool,
 }
 
 fn main() -> ExitCode {
@@ -98,6 +101,7 @@ fn run_command(args: RunArgs) -> anyhow::Result<ExitCode> {
         record_events: args.record_events,
         dump_state: args.dump_state,
         progress: !args.no_progress,
+        no_audit: args.no_audit,
     };
     let outcome = run::run(&loaded, &opts, &launch)?;
     print!("{}", markdown::summary(&outcome.report));

@@ -19,6 +19,7 @@ use kwarp::clock::duration_between;
 use kwarp::sim::{KubeletConfig, SchedulerConfig};
 use kwarp::store::AnyEvent;
 
+use crate::audit::{AuditSettings, Auditor, Tap};
 use crate::driver::{nanos, Driver, DriverError, SimCluster};
 use crate::machine;
 use crate::progress::Progress;
@@ -38,6 +39,8 @@ pub struct RunOptions {
     pub dump_state: bool,
     /// Show the progress line (when stderr is a terminal).
     pub progress: bool,
+    /// Switch the invariant auditor off (as the scenario's `audit: {enabled: false}`).
+    pub no_audit: bool,
 }
 
 /// How to build the cluster: the scenario's settings with the flags applied.
@@ -98,6 +101,13 @@ pub fn run(loaded: &LoadedScenario, opts: &RunOptions, launch: Launcher<'_>) -> 
     };
     let wall0 = Instant::now();
     let cluster = launch(&settings).map_err(RunError::Launch)?;
+    // Subscribed before the first write: the auditor and the rollout records see every event.
+    let audit_settings = match settings.clock {
+        ClockKind::Virtual => AuditSettings::VIRTUAL,
+        ClockKind::Real => AuditSettings::REAL,
+    };
+    let audit_on = scn.audit.enabled && !opts.no_audit;
+    let tap = Tap::new(cluster.store().subscribe_all(), Auditor::new(cluster.now(), audit_settings, audit_on));
     std::fs::create_dir_all(&dir).map_err(|source| RunError::Io { path: dir.display().to_string(), source })?;
     let start = cluster.now();
     let events = match (opts.record_events, cluster.events()) {
@@ -111,6 +121,7 @@ pub fn run(loaded: &LoadedScenario, opts: &RunOptions, launch: Launcher<'_>) -> 
     effective.seed = settings.seed;
     let (result, phases) = {
         let mut driver = Driver::new(&effective, cluster.as_ref(), progress.status());
+        driver.set_audit(Arc::clone(&tap));
         let result = driver.run();
         (result, driver.phases().to_vec())
     };
@@ -122,6 +133,12 @@ pub fn run(loaded: &LoadedScenario, opts: &RunOptions, launch: Launcher<'_>) -> 
     }
     drop(store);
     let metrics = cluster.shutdown();
+    let (audit, rollouts) = tap.finish();
+    // A violation in the last instant is only seen once the run is over.
+    let result = match (result, audit.violations.first()) {
+        (Ok(()), Some(v)) => Err(DriverError { step: "end of run".into(), message: format!("auditor: {v}") }),
+        (r, _) => r,
+    };
     let wall = wall0.elapsed();
     if let Some(log) = events {
         log.finish()?;
@@ -160,6 +177,8 @@ pub fn run(loaded: &LoadedScenario, opts: &RunOptions, launch: Launcher<'_>) -> 
             cpu_system_s: cpu.map(|c| c.1),
         },
         workloads,
+        audit,
+        rollouts,
     });
     write(&dir.join("report.json"), report.to_json().as_bytes())?;
     write(&dir.join("report.md"), markdown::render(&report).as_bytes())?;

@@ -25,8 +25,17 @@ fn every_subcommand_has_help() {
         assert!(out.contains("Usage: kwarp"), "{args:?}: {out}");
     }
     let (out, _) = text(&kwarp(&["run", "--help"]));
-    for flag in ["--out", "--clock", "--seed", "--threads", "--set", "--record-events", "--dump-state", "--no-progress"]
-    {
+    for flag in [
+        "--out",
+        "--clock",
+        "--seed",
+        "--threads",
+        "--set",
+        "--record-events",
+        "--dump-state",
+        "--no-progress",
+        "--no-audit",
+    ] {
         assert!(out.contains(flag), "run --help lacks {flag}");
     }
 }
@@ -66,7 +75,14 @@ fn scenarios_lists_the_built_in_ones() {
     let (out, _) = text(&o);
     assert!(o.status.success());
     assert!(out.starts_with("NAME"), "{out}");
-    assert!(out.contains("quickstart   scenarios/quickstart.yaml   100 nodes, 10 ReplicaSets"), "{out}");
+    assert!(
+        out.contains("\nquickstart           scenarios/quickstart.yaml           100 nodes, 10 ReplicaSets"),
+        "{out}"
+    );
+    assert!(
+        out.contains("\ndeployment-rollout   scenarios/deployment-rollout.yaml   1000 nodes, 100 Deployments"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -81,4 +97,18 @@ fn bad_input_is_a_clear_error() {
     let (_, err) = text(&o);
     assert_eq!(o.status.code(), Some(1));
     assert!(err.contains("(set by --set steps=[{bogus: 1}]): unknown variant `bogus`"), "{err}");
+}
+
+#[test]
+fn validate_accepts_the_deployment_rollout_scenario() {
+    let o = kwarp(&["validate", "scenarios/deployment-rollout.yaml"]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}{err}");
+    assert!(
+        out.starts_with(
+            "OK scenarios/deployment-rollout.yaml: deployment-rollout — 1000 nodes, 9 steps (measure, create, wait, \
+             setImage, rollback), seed 42, virtual clock"
+        ),
+        "{out}"
+    );
 }

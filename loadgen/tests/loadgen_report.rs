@@ -8,6 +8,7 @@ use kwarp::api::Kind;
 use kwarp::clock::VirtualClock;
 use kwarp::store::{ApiCallCount, Verb};
 use kwarp::workqueue::{Options, WorkQueue};
+use kwarp_loadgen::audit::{AuditReport, RolloutRecord, Violation};
 use kwarp_loadgen::report::markdown::{render, summary};
 use kwarp_loadgen::report::{
     histogram, ControllerMetrics, Machine, NodeGroup, Outcome, Phase, PodSummary, ReplicaSetRow, Report, ReportInput,
@@ -111,6 +112,25 @@ fn input(metrics: RunMetrics) -> ReportInput {
                 terminating: 0,
             },
         },
+        audit: AuditReport {
+            enabled: true,
+            invariants: vec!["replicaset.status".into()],
+            events: 5000,
+            checks: 1234,
+            violations_total: 0,
+            violations: vec![],
+        },
+        rollouts: Vec::new(),
+    }
+}
+
+fn rollout(i: u64, outcome: &str, duration_s: Option<u64>) -> RolloutRecord {
+    RolloutRecord {
+        object: format!("Deployment default/web-{i}"),
+        start_ns: 10 * S,
+        duration_ns: duration_s.map(|d| d * S),
+        api_calls: 100 + i,
+        outcome: outcome.into(),
     }
 }
 
@@ -215,4 +235,54 @@ fn the_summary_is_a_short_table() {
     assert!(s.starts_with(want), "{s}");
     assert!(s.contains("replicaset: 1234 reconciles, 2 errors"), "{s}");
     assert!(s.contains("peak RSS 48 MiB, CPU 1.25s user + 0.50s system"), "{s}");
+}
+
+#[test]
+fn rollouts_and_the_auditor_are_in_the_report() {
+    let mut i = input(metrics());
+    i.rollouts = (1..=100).map(|k| rollout(k, "complete", Some(k))).collect();
+    i.rollouts.push(rollout(101, "superseded", None));
+    i.rollouts.push(rollout(102, "incomplete", None));
+    let r = Report::build(i);
+    let ro = &r.rollouts;
+    assert_eq!((ro.started, ro.completed, ro.superseded, ro.incomplete), (102, 100, 1, 1));
+    let near = |got: u64, want: u64| got.abs_diff(want) * 100 <= want;
+    assert!(near(ro.duration.p50, 50 * S) && near(ro.duration.p99, 99 * S), "{:?}", ro.duration);
+    assert_eq!((ro.api_calls.count, ro.api_calls.max), (100, 200), "completed rollouts only");
+    assert_eq!(ro.items.len(), 102);
+    let md = render(&r);
+    for want in [
+        "| auditor | 1234 checks, 0 violations |",
+        "## Rollouts\n\nDeployment rollouts (template change → complete, cluster time): 102 started, 100 completed, 1 superseded, 1 incomplete.",
+        "| rollout duration | 100 | 50s | 1m30s | 1m39s | 1m40s |",
+        "| API calls per rollout | 100 | 150 | 190 | 199 | 200 |",
+        "auditor: 1234 checks, 0 violations.\n\n5000 store writes observed; contracts: `replicaset.status`.",
+    ] {
+        assert!(md.contains(want), "report.md lacks {want:?}:\n{md}");
+    }
+    let s = summary(&r);
+    assert!(
+        s.contains("rollouts: 100 completed of 102; duration p50 50s p99 1m39s; API calls per rollout p50 150 p99 199"),
+        "{s}"
+    );
+    assert!(s.contains("auditor: 1234 checks, 0 violations\n"), "{s}");
+}
+
+#[test]
+fn violations_are_listed_in_the_report() {
+    let mut i = input(metrics());
+    i.audit.violations_total = 3;
+    i.audit.violations = vec![Violation {
+        invariant: "deployment.rollingUpdate.availability".into(),
+        object: "Deployment default/web-3".into(),
+        at_ns: 12_500 * MS,
+        message: "70 available pods < replicas 100 − maxUnavailable 25 = 75".into(),
+    }];
+    let r = Report::build(i);
+    assert_eq!(Report::from_json(&r.to_json()).unwrap(), r);
+    let md = render(&r);
+    let first = "Deployment default/web-3 at 12.5s: deployment.rollingUpdate.availability: 70 available pods < replicas 100 − maxUnavailable 25 = 75";
+    assert!(md.contains(&format!("auditor: 1234 checks, 3 violations (first: {first}).")), "{md}");
+    assert!(md.contains(&format!("- {first}\n- ... and 2 more\n")), "{md}");
+    assert!(!md.contains("## Rollouts"), "no rollouts, no table");
 }

@@ -310,3 +310,116 @@ fn override_errors_name_the_override() {
     let msg = problem(text, &["steps.0.bogus=1"]);
     assert!(msg.starts_with("test.yaml:3:5: steps[0] (set by --set steps.0.bogus=1): "), "{msg}");
 }
+
+#[test]
+fn rollout_steps_parse() {
+    let l = parse(
+        &format!(
+            "{BASE}  - setImage: {{target: {{kind: Deployment, namePrefix: web-}}, container: app, image: nginx:1.28}}\n\
+             \x20 - rollback: {{target: {{kind: StatefulSet, name: db}}, toRevision: 2}}\n\
+             \x20 - rollback: {{target: {{kind: Deployment, namePrefix: web-}}, count: 50}}\n\
+             \x20 - pause: {{target: {{kind: Deployment, name: web-0}}}}\n\
+             \x20 - resume: {{target: {{kind: Deployment, name: web-0}}}}\n\
+             \x20 - wait: {{for: rolloutComplete, timeout: 30m}}\n\
+             audit: {{enabled: false}}\n"
+        ),
+        &[],
+    )
+    .unwrap();
+    let s = &l.scenario;
+    assert!(!s.audit.enabled);
+    let Step::SetImage(si) = &s.steps[0] else { panic!("{:?}", s.steps[0]) };
+    assert_eq!(
+        (si.container.as_str(), si.image.as_str(), si.target.name_prefix.as_deref()),
+        ("app", "nginx:1.28", Some("web-"))
+    );
+    let Step::Rollback(r) = &s.steps[1] else { panic!() };
+    assert_eq!((r.target.kind.as_str(), r.to_revision.map(|n| n.get()), r.count), ("StatefulSet", Some(2), None));
+    let Step::Rollback(r) = &s.steps[2] else { panic!() };
+    assert_eq!((r.to_revision, r.count.map(|n| n.get())), (None, Some(50)));
+    assert!(matches!(&s.steps[3], Step::Pause(p) if p.target.name.as_deref() == Some("web-0")));
+    assert!(matches!(&s.steps[4], Step::Resume(_)));
+    let Step::Wait(w) = &s.steps[5] else { panic!() };
+    assert_eq!(
+        (w.until.clone(), w.timeout),
+        (WaitFor::Condition(Condition::RolloutComplete), Duration::from_secs(1800))
+    );
+    assert!(parse("name: t\n", &[]).unwrap().scenario.audit.enabled, "the auditor is on by default");
+}
+
+#[test]
+fn rollout_step_mistakes_are_named_with_their_line() {
+    check(
+        &format!("{BASE}  - setImage:\n      target: {{kind: ReplicaSet, name: web}}\n      container: app\n      image: x\n"),
+        "test.yaml:4:16: steps[0].setImage.target.kind: ",
+        "ReplicaSet has no rollouts here; this step takes Deployment, StatefulSet, DaemonSet",
+    );
+    check(
+        &format!("{BASE}  - setImage: {{target: {{kind: Deployment}}, container: app}}\n"),
+        "test.yaml:3:",
+        "missing field `image`",
+    );
+    check(
+        &format!("{BASE}  - setImage:\n      target: {{kind: Deployment}}\n      container: \"\"\n      image: x\n"),
+        "test.yaml:5:7: steps[0].setImage.container: ",
+        "must not be empty",
+    );
+    check(
+        &format!("{BASE}  - rollback:\n      target: {{kind: Deployment}}\n      toRevision: 0\n"),
+        "test.yaml:5:7: steps[0].rollback.toRevision: ",
+        "must be at least 1 (leave it out for the previous revision)",
+    );
+    check(
+        &format!("{BASE}  - rollback:\n      target: {{kind: Deployment}}\n      toRevison: 3\n"),
+        "test.yaml:5:",
+        "unknown field `toRevison`",
+    );
+    check(
+        &format!("{BASE}  - rollback: {{target: {{kind: Deployment}}, toRevision: -1}}\n"),
+        "test.yaml:3:",
+        "must not be negative",
+    );
+    check(
+        &format!("{BASE}  - pause:\n      target: {{kind: StatefulSet, name: db}}\n"),
+        "test.yaml:4:16: steps[0].pause.target.kind: ",
+        "this step takes Deployment",
+    );
+    check(
+        &format!("{BASE}  - resume:\n      target: {{kind: Deployment}}\n      count: 0\n"),
+        "test.yaml:5:7: steps[0].resume.count: ",
+        "must be at least 1",
+    );
+    check(&format!("{BASE}  - wait: rolloutCompleted\n"), "test.yaml:3:", "rolloutComplete");
+    check("name: t\naudit: {enabled: maybe}\n", "test.yaml:2:", "audit.enabled");
+}
+
+#[test]
+fn deployment_rollout_reads_as_written() {
+    let l = kwarp_loadgen::load_scenario(scenarios_dir().join("deployment-rollout.yaml"), &[]).unwrap();
+    let s = &l.scenario;
+    assert_eq!(s.name, "deployment-rollout");
+    assert_eq!(s.clock, ClockKind::Virtual);
+    assert_eq!(s.cluster.nodes.count.get(), 1000);
+    assert_eq!(s.kubelet.startup, Dist::Lognormal { p50: Duration::from_secs(1), p99: Duration::from_secs(5) });
+    assert!(s.audit.enabled);
+    let steps: Vec<&Step> = s
+        .steps
+        .iter()
+        .flat_map(|st| match st {
+            Step::Measure(m) => m.steps.iter().collect(),
+            other => vec![other],
+        })
+        .collect();
+    let Step::Create(c) = steps[0] else { panic!("{:?}", steps[0]) };
+    assert_eq!(c.count.map(|n| n.get()), Some(100));
+    assert_eq!(c.objects[0]["kind"], "Deployment");
+    assert_eq!(c.objects[0]["spec"]["replicas"], 100);
+    let Step::SetImage(si) = steps[2] else { panic!("{:?}", steps[2]) };
+    assert_eq!((si.target.kind.as_str(), si.count), ("Deployment", None));
+    let Step::Wait(w) = steps[3] else { panic!() };
+    assert_eq!(w.until, WaitFor::Condition(Condition::RolloutComplete));
+    let Step::Rollback(r) = steps[4] else { panic!("{:?}", steps[4]) };
+    assert_eq!((r.count.map(|n| n.get()), r.to_revision), (Some(50), None));
+    let Step::Wait(w) = steps[5] else { panic!() };
+    assert_eq!(w.until, WaitFor::Condition(Condition::RolloutComplete));
+}

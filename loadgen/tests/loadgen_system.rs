@@ -41,6 +41,11 @@ fn quickstart_converges() {
     assert!(r.pod_startup.count >= 2000, "{:?}", r.pod_startup);
     let rs = r.controllers.iter().find(|c| c.name.contains("replicaset")).expect("the ReplicaSet controller ran");
     assert!(rs.reconciles > 0 && rs.panics == 0);
+    // The auditor watched the whole run (every ReplicaSet settling after each phase) and found nothing.
+    assert!(r.audit.enabled);
+    assert!(r.audit.checks > 1000, "{:?}", r.audit);
+    assert_eq!(r.audit.violations_total, 0, "{:?}", r.audit.violations);
+    assert!(r.audit.invariants.contains(&"replicaset.converged".to_string()));
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -31,12 +31,13 @@ use kwarp::sim::latency::format_duration;
 use kwarp::sim::{CrashMode, Kubelet};
 use kwarp::store::{AnyEvent, Client, ClientOptions, DeleteOptions, Latency, ListOptions, Store};
 
+use crate::audit::Tap;
 use crate::jsonpath::Path;
 use crate::progress::Status;
 use crate::report::RunMetrics;
 use crate::scenario::{
-    stamp, AddNodesStep, Condition, CreateStep, KillMode, KillPodsStep, NodeTemplate, RemoveNodesStep, Scenario,
-    SetStep, Step, Target, WaitFor, DEFAULT_WAIT_TIMEOUT,
+    stamp, AddNodesStep, Condition, CreateStep, KillMode, KillPodsStep, NodeTemplate, RemoveNodesStep, RollbackStep,
+    Scenario, SetImageStep, SetStep, Step, Target, WaitFor, DEFAULT_WAIT_TIMEOUT,
 };
 use objects::Write;
 use observe::Tracker;
@@ -112,6 +113,8 @@ pub struct Driver<'a> {
     /// Next number per node name prefix.
     next_node: BTreeMap<String, u64>,
     phases: Vec<PhaseRecord>,
+    /// The invariant auditor, polled at every quiescent point of a wait and after every step.
+    audit: Option<Arc<Tap>>,
 }
 
 impl fmt::Debug for Driver<'_> {
@@ -127,7 +130,50 @@ impl<'a> Driver<'a> {
         let client = store.client_with("loadgen", loadgen_client_options(scn));
         let tracker = Tracker::new(Arc::clone(&store));
         let start = cluster.now();
-        Driver { scn, cluster, store, client, tracker, status, start, next_node: BTreeMap::new(), phases: Vec::new() }
+        Driver {
+            scn,
+            cluster,
+            store,
+            client,
+            tracker,
+            status,
+            start,
+            next_node: BTreeMap::new(),
+            phases: Vec::new(),
+            audit: None,
+        }
+    }
+
+    /// Checks the run with `tap`'s auditor: the first violation fails the step it is found in.
+    pub fn set_audit(&mut self, tap: Arc<Tap>) {
+        self.audit = Some(tap);
+    }
+
+    /// `Err` with the auditor's first violation, if any.
+    fn audited(&self) -> Result<(), String> {
+        match self.audit.as_ref().and_then(|a| a.poll()) {
+            Some(v) => Err(format!("auditor: {v}")),
+            None => Ok(()),
+        }
+    }
+
+    /// Lets `d` of cluster time pass (stopping early when the auditor finds a violation).
+    fn pass(&mut self, d: Duration) -> Result<(), String> {
+        match &self.audit {
+            None => self.cluster.run_for(d),
+            Some(a) => {
+                let a = Arc::clone(a);
+                let _ = self.cluster.run_until(&mut || a.poll().is_some(), d);
+            }
+        }
+        self.audited()
+    }
+
+    /// Tells the auditor the next writes disrupt the cluster (killed pods, removed nodes).
+    fn disrupt(&self) {
+        if let Some(a) = &self.audit {
+            a.disrupt(self.cluster.now());
+        }
     }
 
     /// The phases measured so far (the one in progress, if any, with zero durations).
@@ -151,6 +197,7 @@ impl<'a> Driver<'a> {
             d.status.set_step("creating nodes");
             let template = d.scn.cluster.nodes.template();
             d.add_nodes(&template, nodes, None).map_err(setup_error)?;
+            d.audited().map_err(setup_error)?;
             if nodes > 0 {
                 d.wait_for(&Condition::NodesReady, DEFAULT_WAIT_TIMEOUT).map_err(setup_error)?;
             }
@@ -169,6 +216,7 @@ impl<'a> Driver<'a> {
                 continue;
             }
             self.step(step, &here)
+                .and_then(|()| self.audited())
                 .map_err(|message| DriverError { step: format!("{here} ({})", describe(step)), message })?;
         }
         Ok(())
@@ -212,9 +260,9 @@ impl<'a> Driver<'a> {
         match step {
             Step::Wait(w) => match &w.until {
                 WaitFor::Condition(c) => return self.wait_for(c, w.timeout).map(|_| ()),
-                WaitFor::Duration(d) => self.cluster.run_for(*d),
+                WaitFor::Duration(d) => self.pass(*d)?,
             },
-            Step::Sleep(d) => self.cluster.run_for(*d),
+            Step::Sleep(d) => self.pass(*d)?,
             Step::Measure(_) => unreachable!("run_steps runs measures"),
             Step::AddNodes(a) => {
                 self.add_nodes_step(a)?;
@@ -242,6 +290,9 @@ impl<'a> Driver<'a> {
                 Ok(())
             }
             Step::Delete(d) => {
+                if matches!(d.target.kind(), Kind::Pod | Kind::Node | Kind::ReplicaSet) {
+                    self.disrupt();
+                }
                 let mut opts = DeleteOptions::default();
                 if let Some(g) = d.grace_period {
                     opts = opts.grace(i64::try_from(g.as_secs()).unwrap_or(i64::MAX));
@@ -255,20 +306,46 @@ impl<'a> Driver<'a> {
                 }
                 Ok(())
             }
-            Step::RemoveNodes(r) => self.remove_nodes(r),
-            Step::KillPods(k) => self.kill_pods(k, here),
+            Step::RemoveNodes(r) => {
+                self.disrupt();
+                self.remove_nodes(r)
+            }
+            Step::KillPods(k) => {
+                self.disrupt();
+                self.kill_pods(k, here)
+            }
+            Step::SetImage(si) => self.set_image(si),
+            Step::Rollback(r) => self.rollback(r),
+            Step::Pause(p) | Step::Resume(p) => {
+                let paused = matches!(step, Step::Pause(_));
+                let sets = [(Path(vec!["spec".into(), "paused".into()]), serde_json::json!(paused))];
+                for (ns, name) in self.some_targets(&p.target, p.count)? {
+                    objects::set_fields(&self.client, Kind::Deployment, &ns, &name, &sets, Write::Patch)
+                        .map_err(|e| format!("Deployment {ns}/{name}: {e}"))?;
+                }
+                Ok(())
+            }
             Step::AddNodes(_) | Step::Wait(_) | Step::Sleep(_) | Step::Measure(_) => Ok(()),
         }
     }
 
-    /// Waits until `c` holds; `Err` says what was seen at the timeout.
+    /// Waits until `c` holds; `Err` says what was seen at the timeout, why `c`
+    /// cannot hold any more, or what the auditor found.
     fn wait_for(&mut self, c: &Condition, timeout: Duration) -> Result<Duration, String> {
         let tracker = Arc::clone(&self.tracker);
-        if tracker.holds(c) {
+        let audit = self.audit.clone();
+        let stop =
+            |tracker: &Tracker| audit.as_ref().is_some_and(|a| a.poll().is_some()) || tracker.failure(c).is_some();
+        if !stop(&tracker) && tracker.holds(c) {
             return Ok(Duration::ZERO);
         }
-        let mut done = || tracker.holds(c);
-        self.cluster.run_until(&mut done, timeout).map_err(|waited| {
+        let mut done = || stop(&tracker) || tracker.holds(c);
+        let result = self.cluster.run_until(&mut done, timeout);
+        self.audited()?;
+        if let Some(why) = self.tracker.failure(c) {
+            return Err(format!("{c} cannot be reached: {why}"));
+        }
+        result.map_err(|waited| {
             format!(
                 "timed out after {} of cluster time waiting for {c}: {}",
                 format_duration(waited),
@@ -283,6 +360,35 @@ impl<'a> Driver<'a> {
             return Err(format!("no {t} found"));
         }
         Ok(found)
+    }
+
+    /// The targets of a step with an optional `count` (the first ones by key).
+    fn some_targets(&self, t: &Target, count: Option<crate::scenario::Count>) -> Result<Vec<(String, String)>, String> {
+        let mut found = self.targets(t)?;
+        if let Some(n) = count {
+            found.truncate(n.as_usize());
+        }
+        Ok(found)
+    }
+
+    fn set_image(&mut self, si: &SetImageStep) -> Result<(), String> {
+        let kind = si.target.kind();
+        for (ns, name) in self.some_targets(&si.target, si.count)? {
+            objects::patch_template(&self.client, kind, &ns, &name, &mut |t| {
+                objects::set_image(t, &si.container, &si.image)
+            })
+            .map_err(|e| format!("{kind} {ns}/{name}: {e}"))?;
+        }
+        Ok(())
+    }
+
+    fn rollback(&mut self, r: &RollbackStep) -> Result<(), String> {
+        let kind = r.target.kind();
+        let to = r.to_revision.map_or(0, |n| i64::try_from(n.get()).unwrap_or(i64::MAX));
+        for (ns, name) in self.some_targets(&r.target, r.count)? {
+            objects::rollback(&self.client, kind, &ns, &name, to).map_err(|e| format!("{kind} {ns}/{name}: {e}"))?;
+        }
+        Ok(())
     }
 
     fn create(&mut self, c: &CreateStep) -> Result<(), String> {
@@ -360,7 +466,7 @@ impl<'a> Driver<'a> {
             })?;
             made += n;
             if made < count && !pause.is_zero() {
-                self.cluster.run_for(pause);
+                self.pass(pause)?;
             }
         }
         Ok(())
@@ -497,6 +603,13 @@ pub fn describe(step: &Step) -> String {
         Step::AddNodes(a) => format!("addNodes {}", a.count.get()),
         Step::RemoveNodes(r) => format!("removeNodes {}", r.count.get()),
         Step::KillPods(k) => format!("killPods {} ({:?})", k.count.get(), k.mode),
+        Step::SetImage(si) => format!("setImage {} {}={}", si.target, si.container, si.image),
+        Step::Rollback(r) => match r.to_revision {
+            Some(n) => format!("rollback {} to revision {}", r.target, n.get()),
+            None => format!("rollback {}", r.target),
+        },
+        Step::Pause(p) => format!("pause {}", p.target),
+        Step::Resume(p) => format!("resume {}", p.target),
         Step::Wait(w) => match &w.until {
             WaitFor::Condition(c) => format!("wait {c}"),
             WaitFor::Duration(d) => format!("wait {}", format_duration(*d)),

@@ -3,11 +3,15 @@
 use std::collections::BTreeMap;
 
 use kwarp::api::node::{NodeSpec, NodeStatus};
-use kwarp::api::{AnyObject, Kind, Node, ObjectMeta, Quantity, Resource};
+use kwarp::api::{
+    AnyObject, ControllerRevision, DaemonSet, Deployment, Kind, Node, ObjectMeta, PodTemplateSpec, Quantity,
+    ReplicaSet, Resource, StatefulSet,
+};
 use kwarp::store::{Client, DeleteOptions, ListOptions, Store, StoreError};
 use serde_json::Value;
 
 use crate::jsonpath::{self, Path, SetOptions};
+use crate::rollout;
 use crate::scenario::{NodeTemplate, Target, DEFAULT_CAPACITY};
 
 /// Runs `$body` with `$T` bound to the Rust type of `$kind`.
@@ -161,6 +165,96 @@ fn set_typed<T: Resource>(
             }
             Err("gave up after 16 conflicts in a row".to_string())
         }
+    }
+}
+
+/// Changes the pod template of a Deployment, StatefulSet or DaemonSet (a PATCH).
+pub fn patch_template(
+    client: &Client,
+    kind: Kind,
+    namespace: &str,
+    name: &str,
+    f: &mut dyn FnMut(&mut PodTemplateSpec) -> Result<(), String>,
+) -> Result<(), String> {
+    let mut failed = None;
+    let mut edit = |t: &mut PodTemplateSpec| {
+        if let Err(e) = f(t) {
+            failed = Some(e);
+        }
+    };
+    let res = match kind {
+        Kind::Deployment => client.patch::<Deployment>(namespace, name, |o| edit(&mut o.spec.template)).map(|_| ()),
+        Kind::StatefulSet => client.patch::<StatefulSet>(namespace, name, |o| edit(&mut o.spec.template)).map(|_| ()),
+        Kind::DaemonSet => client.patch::<DaemonSet>(namespace, name, |o| edit(&mut o.spec.template)).map(|_| ()),
+        other => return Err(format!("{other} has no pod template to roll out")),
+    };
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    res.map_err(|e| e.to_string())
+}
+
+/// `kubectl set image`: the image of container `container` (`*`: every container, init containers included).
+pub fn set_image(t: &mut PodTemplateSpec, container: &str, image: &str) -> Result<(), String> {
+    let spec = &mut t.spec;
+    let mut found = false;
+    for c in spec.init_containers.iter_mut().chain(spec.containers.iter_mut()) {
+        if container == "*" || c.name == container {
+            c.image = image.to_string();
+            found = true;
+        }
+    }
+    if found {
+        return Ok(());
+    }
+    let names: Vec<&str> = spec.init_containers.iter().chain(&spec.containers).map(|c| c.name.as_str()).collect();
+    Err(format!("no container {container:?} (containers: {})", names.join(", ")))
+}
+
+/// `kubectl rollout undo KIND/NAME [--to-revision=to]` (0: the previous revision),
+/// client-side as kubectl does it. A rollback to the current template does nothing.
+pub fn rollback(client: &Client, kind: Kind, namespace: &str, name: &str, to: i64) -> Result<(), String> {
+    let in_ns = ListOptions::all().in_namespace(namespace.to_string());
+    let owned_by = |uid: &str, meta: &ObjectMeta| meta.controller_ref().is_some_and(|r| r.uid == uid);
+    match kind {
+        Kind::Deployment => {
+            let d = client.get::<Deployment>(namespace, name).map_err(|e| e.to_string())?;
+            let listed = client.list::<ReplicaSet>(&in_ns).items;
+            let owned: Vec<&ReplicaSet> =
+                listed.iter().map(|r| &**r).filter(|r| owned_by(&d.metadata.uid, &r.metadata)).collect();
+            let Some(undo) = rollout::deployment_undo(&d, &owned, to).map_err(|e| e.to_string())? else {
+                return Ok(());
+            };
+            client
+                .patch::<Deployment>(namespace, name, |o| {
+                    o.spec.template = undo.template.clone();
+                    if let Some(a) = &undo.annotations {
+                        o.metadata.annotations = a.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+                    }
+                })
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        }
+        Kind::StatefulSet | Kind::DaemonSet => {
+            let (uid, current) = if kind == Kind::StatefulSet {
+                let s = client.get::<StatefulSet>(namespace, name).map_err(|e| e.to_string())?;
+                (s.metadata.uid.clone(), s.spec.template.clone())
+            } else {
+                let d = client.get::<DaemonSet>(namespace, name).map_err(|e| e.to_string())?;
+                (d.metadata.uid.clone(), d.spec.template.clone())
+            };
+            let listed = client.list::<ControllerRevision>(&in_ns).items;
+            let owned: Vec<&ControllerRevision> =
+                listed.iter().map(|r| &**r).filter(|r| owned_by(&uid, &r.metadata)).collect();
+            let Some(undo) = rollout::revision_undo(&current, &owned, to).map_err(|e| e.to_string())? else {
+                return Ok(());
+            };
+            patch_template(client, kind, namespace, name, &mut |t| {
+                *t = undo.template.clone();
+                Ok(())
+            })
+        }
+        other => Err(format!("{other} has no rollout history")),
     }
 }
 

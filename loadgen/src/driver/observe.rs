@@ -16,9 +16,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use crossbeam_channel::TryRecvError;
 use kwarp::api::pod::PodPhase;
-use kwarp::api::{Node, Pod, ReplicaSet, Resource};
+use kwarp::api::{DaemonSet, Deployment, Node, Pod, ReplicaSet, Resource, StatefulSet};
 use kwarp::store::{EventType, ListOptions, Store, Watch};
 
+use crate::rollout::{daemonset_status, deployment_status, statefulset_status, RolloutState};
 use crate::scenario::{Condition, Metric};
 
 /// Counts of pods by state, nodes and ReplicaSets.
@@ -37,6 +38,12 @@ pub struct Counts {
     pub ready_nodes: u64,
     pub replica_sets: u64,
     pub converged_replica_sets: u64,
+    /// Deployments, and RollingUpdate StatefulSets and DaemonSets (what `kubectl rollout status` can watch).
+    pub rollouts: u64,
+    /// Of those, the ones `kubectl rollout status` calls complete.
+    pub rollouts_complete: u64,
+    /// Of those, the ones that will not complete (progress deadline exceeded).
+    pub rollouts_failed: u64,
 }
 
 impl Counts {
@@ -65,6 +72,7 @@ impl Counts {
             Condition::PodsRunning => self.running_pods == self.active_pods,
             Condition::NoPendingPods => self.pending_pods == 0,
             Condition::NodesReady => self.ready_nodes == self.nodes,
+            Condition::RolloutComplete => self.rollouts_complete == self.rollouts,
             Condition::Compare(m, op, v) => op.holds(self.get(*m), *v),
         }
     }
@@ -141,6 +149,53 @@ impl RsFigures {
     }
 }
 
+/// Where one object's rollout stands (as `kubectl rollout status` would say).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Roll {
+    /// OnDelete StatefulSets and DaemonSets: nothing to watch.
+    Untracked,
+    Waiting,
+    Complete,
+    Failed,
+}
+
+impl Roll {
+    fn of(state: Option<RolloutState>) -> Roll {
+        match state {
+            None => Roll::Untracked,
+            Some(RolloutState::Complete) => Roll::Complete,
+            Some(RolloutState::Waiting(_)) => Roll::Waiting,
+            Some(RolloutState::Failed(_)) => Roll::Failed,
+        }
+    }
+
+    fn apply(self, c: &mut Counts, sign: i64) {
+        if self == Roll::Untracked {
+            return;
+        }
+        c.rollouts = c.rollouts.wrapping_add_signed(sign);
+        if self == Roll::Complete {
+            c.rollouts_complete = c.rollouts_complete.wrapping_add_signed(sign);
+        }
+        if self == Roll::Failed {
+            c.rollouts_failed = c.rollouts_failed.wrapping_add_signed(sign);
+        }
+    }
+}
+
+/// A StatefulSet's or DaemonSet's strategy type allows `rollout status`.
+fn rolling(type_: Option<&str>) -> bool {
+    type_.is_none_or(|t| t.is_empty() || t == "RollingUpdate")
+}
+
+fn sts_state(s: &StatefulSet) -> Option<RolloutState> {
+    rolling(s.spec.update_strategy.as_ref().map(|u| u.type_.as_str())).then(|| statefulset_status(s))
+}
+
+fn ds_state(d: &DaemonSet) -> Option<RolloutState> {
+    rolling(d.spec.update_strategy.as_ref().map(|u| u.type_.as_str())).then(|| daemonset_status(d))
+}
+
 struct Kind<T: Resource, S> {
     watch: Option<Watch<T>>,
     items: HashMap<String, S>,
@@ -160,6 +215,11 @@ struct State {
     nodes: Kind<Node, bool>,
     /// Keys of the ReplicaSets that are not converged (sorted: messages are deterministic).
     unconverged: BTreeSet<String>,
+    deployments: Kind<Deployment, Roll>,
+    statefulsets: Kind<StatefulSet, Roll>,
+    daemonsets: Kind<DaemonSet, Roll>,
+    /// `Kind ns/name` of the rollouts not complete (failed ones included).
+    rolling: BTreeSet<String>,
 }
 
 /// Counters over the cluster, kept from watches. Cheap to check; see the module doc.
@@ -183,6 +243,10 @@ impl Tracker {
                 rs: Kind::new(),
                 nodes: Kind::new(),
                 unconverged: BTreeSet::new(),
+                deployments: Kind::new(),
+                statefulsets: Kind::new(),
+                daemonsets: Kind::new(),
+                rolling: BTreeSet::new(),
             }),
         };
         t.sync();
@@ -199,7 +263,7 @@ impl Tracker {
         let st = &mut *guard;
         let store = Arc::clone(&st.store);
         let counts = &mut st.counts;
-        sync_kind(&store, &mut st.pods, &mut |old: Option<PodFlags>, new: Option<&Pod>| {
+        sync_kind(&store, &mut st.pods, &mut |_, old: Option<PodFlags>, new: Option<&Pod>| {
             if let Some(o) = old {
                 o.apply(counts, -1);
             }
@@ -210,7 +274,7 @@ impl Tracker {
             })
         });
         let unconverged = &mut st.unconverged;
-        sync_kind(&store, &mut st.rs, &mut |old: Option<RsFigures>, new: Option<&ReplicaSet>| {
+        sync_kind(&store, &mut st.rs, &mut |_, old: Option<RsFigures>, new: Option<&ReplicaSet>| {
             if let Some(o) = old {
                 counts.replica_sets -= 1;
                 if o.converged() {
@@ -235,7 +299,7 @@ impl Tracker {
             let items = &st.rs.items;
             st.unconverged.retain(|k| items.get(k).is_some_and(|f| !f.converged()));
         }
-        sync_kind(&store, &mut st.nodes, &mut |old: Option<bool>, new: Option<&Node>| {
+        sync_kind(&store, &mut st.nodes, &mut |_, old: Option<bool>, new: Option<&Node>| {
             if let Some(ready) = old {
                 counts.nodes -= 1;
                 if ready {
@@ -250,7 +314,45 @@ impl Tracker {
                 n.is_ready()
             })
         });
+        let rolling = &mut st.rolling;
+        let mut roll = |label: &str, key: &str, old: Option<Roll>, new: Option<Option<RolloutState>>| {
+            if let Some(o) = old {
+                o.apply(counts, -1);
+            }
+            let r = new.map(Roll::of);
+            let name = format!("{label} {key}");
+            if matches!(r, Some(Roll::Waiting | Roll::Failed)) {
+                rolling.insert(name);
+            } else {
+                rolling.remove(&name);
+            }
+            if let Some(r) = r {
+                r.apply(counts, 1);
+            }
+            r
+        };
+        sync_kind(&store, &mut st.deployments, &mut |key, old, new: Option<&Deployment>| {
+            roll("Deployment", key, old, new.map(|d| Some(deployment_status(d))))
+        });
+        sync_kind(&store, &mut st.statefulsets, &mut |key, old, new: Option<&StatefulSet>| {
+            roll("StatefulSet", key, old, new.map(sts_state))
+        });
+        sync_kind(&store, &mut st.daemonsets, &mut |key, old, new: Option<&DaemonSet>| {
+            roll("DaemonSet", key, old, new.map(ds_state))
+        });
         *counts
+    }
+
+    /// Why `c` can no longer hold, if it cannot (a rollout exceeded its progress deadline).
+    pub fn failure(&self, c: &Condition) -> Option<String> {
+        if *c != Condition::RolloutComplete || self.sync().rollouts_failed == 0 {
+            return None;
+        }
+        let st = self.lock();
+        st.rolling.iter().find_map(|name| match rollout_state(&st.store, name) {
+            Some(RolloutState::Failed(why)) => Some(format!("{name}: {why}")),
+            _ => None,
+        })
     }
 
     /// Whether `c` holds now (after applying new events).
@@ -295,6 +397,27 @@ impl Tracker {
             Condition::ReplicaSetsReady => rs(),
             Condition::PodsReady | Condition::PodsRunning | Condition::NoPendingPods => pods,
             Condition::NodesReady => format!("{}/{} nodes Ready", n.ready_nodes, n.nodes),
+            Condition::RolloutComplete => {
+                let mut s = format!("{}/{} rollouts complete", n.rollouts_complete, n.rollouts);
+                let shown: Vec<String> = st
+                    .rolling
+                    .iter()
+                    .take(3)
+                    .map(|name| match rollout_state(&st.store, name) {
+                        Some(RolloutState::Waiting(why) | RolloutState::Failed(why)) => format!("{name}: {why}"),
+                        _ => name.clone(),
+                    })
+                    .collect();
+                if !shown.is_empty() {
+                    let more = st.rolling.len().saturating_sub(shown.len());
+                    s.push_str(&format!(" (waiting: {}", shown.join("; ")));
+                    if more > 0 {
+                        s.push_str(&format!("; and {more} more"));
+                    }
+                    s.push(')');
+                }
+                s
+            }
             Condition::Compare(m, _, _) => format!("{} = {}", m.as_str(), n.get(*m)),
         }
     }
@@ -304,8 +427,20 @@ impl Tracker {
     }
 }
 
-/// How one kind's state changes: (old state, new object or `None` if deleted) → new state.
-type Update<'a, T, S> = dyn FnMut(Option<S>, Option<&T>) -> Option<S> + 'a;
+/// How one kind's state changes: (key, old state, new object or `None` if deleted) → new state.
+type Update<'a, T, S> = dyn FnMut(&str, Option<S>, Option<&T>) -> Option<S> + 'a;
+
+/// The rollout state of `Kind ns/name`, read from the store (for messages).
+fn rollout_state(store: &Store, name: &str) -> Option<RolloutState> {
+    let (kind, key) = name.split_once(' ')?;
+    let (ns, n) = key.split_once('/').unwrap_or(("", key));
+    match kind {
+        "Deployment" => store.get::<Deployment>(ns, n).ok().map(|d| deployment_status(&d)),
+        "StatefulSet" => store.get::<StatefulSet>(ns, n).ok().and_then(|s| sts_state(&s)),
+        "DaemonSet" => store.get::<DaemonSet>(ns, n).ok().and_then(|d| ds_state(&d)),
+        _ => None,
+    }
+}
 
 /// Applies `kind`'s new events through `update(old state, new object) -> new state`
 /// (`new == None`: deleted); lists and watches again when the watch is gone.
@@ -318,7 +453,7 @@ fn sync_kind<T: Resource, S: Copy>(store: &Store, kind: &mut Kind<T, S>, update:
                         let key = ev.object.meta().key();
                         let old = kind.items.remove(&key);
                         let obj = (ev.type_ != EventType::Deleted).then_some(&*ev.object);
-                        if let Some(s) = update(old, obj) {
+                        if let Some(s) = update(&key, old, obj) {
                             kind.items.insert(key, s);
                         }
                     }
@@ -328,12 +463,12 @@ fn sync_kind<T: Resource, S: Copy>(store: &Store, kind: &mut Kind<T, S>, update:
             }
         }
         // First call, or the watch was closed: start over from a list.
-        for (_, s) in kind.items.drain() {
-            update(Some(s), None);
+        for (key, s) in kind.items.drain() {
+            update(&key, Some(s), None);
         }
         let list = store.list::<T>(&ListOptions::all());
         for obj in &list.items {
-            if let Some(s) = update(None, Some(obj)) {
+            if let Some(s) = update(&obj.meta().key(), None, Some(obj)) {
                 kind.items.insert(obj.meta().key(), s);
             }
         }

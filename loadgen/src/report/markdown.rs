@@ -27,6 +27,7 @@ pub fn render(r: &Report) -> String {
         ("machine", format!("{} cores, {} {}", r.machine.cores, r.machine.os, r.machine.arch)),
         ("kwarp", format!("{} ({})", r.kwarp_version, r.git_commit.as_deref().unwrap_or("commit unknown"))),
         ("started", r.started_at.clone()),
+        ("auditor", r.audit.line().trim_start_matches("auditor: ").to_string()),
         ("cluster time", cluster_time(r.duration.cluster_ns)),
         ("wall time", short(r.duration.wall_ns)),
         ("peak RSS", r.resources.peak_rss_bytes.map_or("unknown".into(), bytes)),
@@ -60,6 +61,62 @@ pub fn render(r: &Report) -> String {
         r.api_calls.total.to_string(),
     ]);
     md.push_str(&table(&["phase", "starts at", "cluster time", "wall time", "API calls"], rows));
+
+    if r.rollouts.started > 0 {
+        md.push_str("\n## Rollouts\n\n");
+        let ro = &r.rollouts;
+        let _ = writeln!(
+            md,
+            "Deployment rollouts (template change → complete, cluster time): {} started, {} completed, \
+             {} superseded, {} incomplete.\n",
+            ro.started, ro.completed, ro.superseded, ro.incomplete
+        );
+        let (d, c) = (&ro.duration, &ro.api_calls);
+        let dash = |p: &Percentiles, f: &dyn Fn(u64) -> String, v: u64| if p.count == 0 { "-".into() } else { f(v) };
+        let num = |v: u64| v.to_string();
+        md.push_str(&table(
+            &["", "count", "p50", "p90", "p99", "max"],
+            vec![
+                vec![
+                    "rollout duration".into(),
+                    d.count.to_string(),
+                    dash(d, &short, d.p50),
+                    dash(d, &short, d.p90),
+                    dash(d, &short, d.p99),
+                    dash(d, &short, d.max),
+                ],
+                vec![
+                    "API calls per rollout".into(),
+                    c.count.to_string(),
+                    dash(c, &num, c.p50),
+                    dash(c, &num, c.p90),
+                    dash(c, &num, c.p99),
+                    dash(c, &num, c.max),
+                ],
+            ],
+        ));
+    }
+
+    md.push_str("\n## Auditor\n\n");
+    let _ = writeln!(md, "{}.", r.audit.line());
+    if r.audit.enabled {
+        let _ = writeln!(
+            md,
+            "\n{} store writes observed; contracts: {}.",
+            r.audit.events,
+            r.audit.invariants.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")
+        );
+    }
+    if !r.audit.violations.is_empty() {
+        md.push('\n');
+        for v in &r.audit.violations {
+            let _ = writeln!(md, "- {}", escape(&v.to_string()));
+        }
+        let more = r.audit.violations_total.saturating_sub(r.audit.violations.len() as u64);
+        if more > 0 {
+            let _ = writeln!(md, "- ... and {more} more");
+        }
+    }
 
     md.push_str("\n## Latencies\n\n");
     let mut rows = vec![pct_row("pod start-up (created → Ready, cluster time)", &r.pod_startup)];
@@ -230,6 +287,20 @@ pub fn summary(r: &Report) -> String {
             short(c.event_to_reconciled.p99)
         );
     }
+    if r.rollouts.started > 0 {
+        let d = &r.rollouts.duration;
+        let _ = writeln!(
+            out,
+            "rollouts: {} completed of {}; duration p50 {} p99 {}; API calls per rollout p50 {} p99 {}",
+            r.rollouts.completed,
+            r.rollouts.started,
+            short(d.p50),
+            short(d.p99),
+            r.rollouts.api_calls.p50,
+            r.rollouts.api_calls.p99
+        );
+    }
+    let _ = writeln!(out, "{}", r.audit.line());
     let _ = writeln!(out, "peak RSS {}, CPU {}", r.resources.peak_rss_bytes.map_or("unknown".into(), bytes), cpu(r));
     if let Some(e) = &r.outcome.error {
         let _ = writeln!(out, "error: {e}");

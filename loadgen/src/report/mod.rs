@@ -23,6 +23,8 @@ use kwarp::store::ApiCallCount;
 use kwarp::workqueue::QueueMetrics;
 use serde::{Deserialize, Serialize};
 
+use crate::audit::{AuditReport, RolloutRecord};
+
 pub use workloads::{NodeGroup, PodSummary, ReplicaSetRow, Workloads};
 
 /// The report's schema name and version.
@@ -136,6 +138,51 @@ pub struct Report {
     pub resources: Resources,
     /// The workloads at the end of the run.
     pub workloads: Workloads,
+    /// The invariant auditor: checks made and violations found.
+    #[serde(default)]
+    pub audit: AuditReport,
+    /// Deployment rollouts: template change → complete, and their API calls.
+    #[serde(default)]
+    pub rollouts: Rollouts,
+}
+
+/// Deployment rollouts of the run (see [`crate::audit::rollouts`]).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Rollouts {
+    pub started: u64,
+    pub completed: u64,
+    /// Replaced by another template change before completing.
+    pub superseded: u64,
+    /// Still in progress when the run ended.
+    pub incomplete: u64,
+    /// Template change → complete, cluster time (completed rollouts).
+    pub duration: Percentiles,
+    /// Writes to the Deployment, its ReplicaSets and their pods per completed rollout.
+    pub api_calls: Percentiles,
+    /// Every rollout, in the order they started.
+    pub items: Vec<RolloutRecord>,
+}
+
+impl Rollouts {
+    pub fn of(items: Vec<RolloutRecord>) -> Rollouts {
+        let (mut duration, mut calls) = (histogram(), histogram());
+        let mut r = Rollouts { started: items.len() as u64, ..Default::default() };
+        for it in &items {
+            match (it.outcome.as_str(), it.duration_ns) {
+                ("complete", Some(d)) => {
+                    r.completed += 1;
+                    let _ = duration.record(d);
+                    let _ = calls.record(it.api_calls);
+                }
+                ("superseded", _) => r.superseded += 1,
+                _ => r.incomplete += 1,
+            }
+        }
+        r.duration = Percentiles::of(&duration);
+        r.api_calls = Percentiles::of(&calls);
+        r.items = items;
+        r
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -276,6 +323,8 @@ pub struct ReportInput {
     pub metrics: RunMetrics,
     pub resources: Resources,
     pub workloads: Workloads,
+    pub audit: AuditReport,
+    pub rollouts: Vec<RolloutRecord>,
 }
 
 impl Report {
@@ -337,6 +386,8 @@ impl Report {
             runtime: m.runtime,
             resources: input.resources,
             workloads: input.workloads,
+            audit: input.audit,
+            rollouts: Rollouts::of(input.rollouts),
         }
     }
 
@@ -372,6 +423,8 @@ impl Report {
             "reconciles": self.controllers.iter().map(|c| (c.name.clone(), c.reconciles)).collect::<Vec<_>>(),
             "workloads": self.workloads,
             "outcome": self.outcome,
+            "audit": {"checks": self.audit.checks, "violations": self.audit.violations},
+            "rollouts": self.rollouts,
         })
     }
 }

@@ -112,17 +112,22 @@ pub enum Condition {
     NoPendingPods,
     /// Every node is Ready.
     NodesReady,
+    /// Every Deployment, and every RollingUpdate StatefulSet and DaemonSet, is
+    /// rolled out as `kubectl rollout status` says; fails at once when one
+    /// exceeded its progress deadline.
+    RolloutComplete,
     /// `<metric> <op> <number>`.
     Compare(Metric, Comparison, u64),
 }
 
-const NAMED: [(&str, Condition); 6] = [
+const NAMED: [(&str, Condition); 7] = [
     ("converged", Condition::Converged),
     ("replicaSetsReady", Condition::ReplicaSetsReady),
     ("podsReady", Condition::PodsReady),
     ("podsRunning", Condition::PodsRunning),
     ("noPendingPods", Condition::NoPendingPods),
     ("nodesReady", Condition::NodesReady),
+    ("rolloutComplete", Condition::RolloutComplete),
 ];
 
 impl FromStr for Condition {

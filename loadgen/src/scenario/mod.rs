@@ -36,6 +36,7 @@
 //!   clients: {loadgen: {qps: 50, burst: 100}}
 //! controllers:
 //!   replicaset: {workers: 5}
+//! audit: {enabled: true}            # the invariant auditor (default on; --no-audit)
 //! steps:
 //!   - create:                       # `object:` inline, or `manifest: file.yaml` (relative to this file)
 //!       count: 10                   # copies named <name>-0 ... <name>-9; "${index}" and
@@ -48,6 +49,10 @@
 //!   - addNodes: {count: 10, template: big, rate: 5}  # rate: nodes per second of cluster time
 //!   - removeNodes: {count: 10, namePrefix: big-}     # highest-numbered first
 //!   - killPods: {count: 20, selector: {app: web}, mode: fail}   # fail | restart | delete
+//!   - setImage: {target: {kind: Deployment, namePrefix: web-}, container: app, image: nginx:1.28}  # "*": all
+//!   - rollback: {target: {kind: Deployment, namePrefix: web-}, count: 50}   # toRevision: N (default previous)
+//!   - pause: {target: {kind: Deployment, name: web-0}}   # resume: likewise
+//!   - wait: rolloutComplete         # kubectl rollout status, for every Deployment/StatefulSet/DaemonSet
 //!   - wait: converged               # or {for: <condition>, timeout: 10m}, or {duration: 30s}
 //!   - sleep: 30s                    # cluster time
 //!   - measure: {name: scale-up, steps: [...]}          # a named phase in the report
@@ -56,7 +61,9 @@
 //! Wait conditions: `converged` (every ReplicaSet has status.replicas, readyReplicas
 //! and the spec's replicas equal, and has observed its generation; no active pod
 //! is Pending), `replicaSetsReady`, `podsReady`, `podsRunning`, `noPendingPods`,
-//! `nodesReady`, or a comparison `<metric> <op> <number>` (metrics: `pods`,
+//! `nodesReady`, `rolloutComplete` (every Deployment, and every RollingUpdate
+//! StatefulSet and DaemonSet, complete as `kubectl rollout status` says; fails at
+//! once on a progress deadline exceeded), or a comparison `<metric> <op> <number>` (metrics: `pods`,
 //! `pendingPods`, `runningPods`, `readyPods`, `succeededPods`, `failedPods`,
 //! `terminatingPods`, `nodes`, `readyNodes`, `replicaSets`, `readyReplicaSets`;
 //! ops `== != >= <= > <`). The default timeout is 10m of cluster time; a timeout
@@ -82,8 +89,8 @@ use serde::{Deserialize, Deserializer};
 pub use condition::{Comparison, Condition, Metric};
 pub use load::{load_scenario, parse_scenario, LoadedScenario, Override, Problem, ScenarioError};
 pub use steps::{
-    stamp, AddNodesStep, CreateStep, DeleteStep, KillMode, KillPodsStep, MeasureStep, RemoveNodesStep, ScaleStep,
-    SetStep, Step, Target, WaitFor, WaitStep, DEFAULT_WAIT_TIMEOUT,
+    stamp, AddNodesStep, CreateStep, DeleteStep, KillMode, KillPodsStep, MeasureStep, RemoveNodesStep, RollbackStep,
+    RolloutStep, ScaleStep, SetImageStep, SetStep, Step, Target, WaitFor, WaitStep, DEFAULT_WAIT_TIMEOUT,
 };
 
 /// Labels as a plain map (`{app: web}`): every one must match.
@@ -112,7 +119,28 @@ pub struct Scenario {
     #[serde(default)]
     pub controllers: ControllersSpec,
     #[serde(default)]
+    pub audit: AuditSpec,
+    #[serde(default)]
     pub steps: Vec<Step>,
+}
+
+/// `audit:` the invariant auditor ([`crate::audit`]).
+#[derive(Clone, Copy, Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AuditSpec {
+    /// On by default; `false` for pure speed runs (`--no-audit` does the same).
+    #[serde(default = "yes")]
+    pub enabled: bool,
+}
+
+impl Default for AuditSpec {
+    fn default() -> Self {
+        AuditSpec { enabled: true }
+    }
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn default_seed() -> u64 {

@@ -23,6 +23,10 @@ pub enum Step {
     AddNodes(AddNodesStep),
     RemoveNodes(RemoveNodesStep),
     KillPods(KillPodsStep),
+    SetImage(SetImageStep),
+    Rollback(RollbackStep),
+    Pause(RolloutStep),
+    Resume(RolloutStep),
     Wait(WaitStep),
     Measure(MeasureStep),
     Sleep(#[serde(with = "serde_duration")] Duration),
@@ -40,6 +44,10 @@ impl Step {
             Step::AddNodes(_) => "addNodes",
             Step::RemoveNodes(_) => "removeNodes",
             Step::KillPods(_) => "killPods",
+            Step::SetImage(_) => "setImage",
+            Step::Rollback(_) => "rollback",
+            Step::Pause(_) => "pause",
+            Step::Resume(_) => "resume",
             Step::Wait(_) => "wait",
             Step::Measure(_) => "measure",
             Step::Sleep(_) => "sleep",
@@ -186,6 +194,43 @@ pub struct KillPodsStep {
     pub namespace: Option<String>,
     #[serde(default)]
     pub mode: KillMode,
+}
+
+/// `setImage`: `kubectl set image` — the image of one container (`*`: every
+/// container) of Deployments, StatefulSets or DaemonSets.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SetImageStep {
+    pub target: Target,
+    pub container: String,
+    pub image: String,
+    /// At most this many targets, by name order.
+    #[serde(default)]
+    pub count: Option<Count>,
+}
+
+/// `rollback`: `kubectl rollout undo [--to-revision=N]`, done client-side as
+/// kubectl does (see [`crate::rollout`]).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RollbackStep {
+    pub target: Target,
+    /// Default: the previous revision.
+    #[serde(default)]
+    pub to_revision: Option<Count>,
+    /// At most this many targets, by name order.
+    #[serde(default)]
+    pub count: Option<Count>,
+}
+
+/// `pause` / `resume`: `kubectl rollout pause|resume` (sets `spec.paused` of Deployments).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RolloutStep {
+    pub target: Target,
+    /// At most this many targets, by name order.
+    #[serde(default)]
+    pub count: Option<Count>,
 }
 
 /// `wait`: until a condition holds (with a timeout), or for a duration.

@@ -15,6 +15,9 @@ use crate::jsonpath::Path;
 
 type Found = Vec<(FieldPath, String)>;
 
+/// The kinds `setImage` and `rollback` take.
+const ROLLOUT_KINDS: &[Kind] = &[Kind::Deployment, Kind::StatefulSet, Kind::DaemonSet];
+
 /// Client names the system uses (for `api.clients`).
 const KNOWN_CLIENTS: [&str; 4] = ["loadgen", "replicaset-controller", "scheduler", "kubelet"];
 
@@ -194,6 +197,27 @@ impl Steps<'_> {
                 }
                 self.labels(k.selector.as_ref(), at.key("selector"));
             }
+            Step::SetImage(si) => {
+                self.rollout_target(&si.target, at.clone().key("target"), ROLLOUT_KINDS);
+                self.positive(si.count, at.clone().key("count"));
+                if si.container.trim().is_empty() {
+                    self.bad(at.clone().key("container"), "must not be empty (a container name, or \"*\" for all)");
+                }
+                if si.image.trim().is_empty() {
+                    self.bad(at.key("image"), "must not be empty");
+                }
+            }
+            Step::Rollback(r) => {
+                self.rollout_target(&r.target, at.clone().key("target"), ROLLOUT_KINDS);
+                self.positive(r.count, at.clone().key("count"));
+                if r.to_revision.is_some_and(|n| n.get() == 0) {
+                    self.bad(at.key("toRevision"), "must be at least 1 (leave it out for the previous revision)");
+                }
+            }
+            Step::Pause(p) | Step::Resume(p) => {
+                self.rollout_target(&p.target, at.clone().key("target"), &[Kind::Deployment]);
+                self.positive(p.count, at.key("count"));
+            }
             Step::Wait(w) => {
                 if let WaitFor::Duration(d) = w.until {
                     if d.is_zero() {
@@ -235,6 +259,20 @@ impl Steps<'_> {
             self.bad(at.clone().key("name"), "must not be empty");
         }
         self.labels(t.selector.as_ref(), at.key("selector"));
+    }
+
+    fn rollout_target(&mut self, t: &Target, at: FieldPath, kinds: &[Kind]) {
+        self.target(t, at.clone());
+        if Kind::from_name(&t.kind).is_some_and(|k| !kinds.contains(&k)) {
+            let names: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+            self.bad(at.key("kind"), format!("{} has no rollouts here; this step takes {}", t.kind, names.join(", ")));
+        }
+    }
+
+    fn positive(&mut self, count: Option<super::Count>, at: FieldPath) {
+        if count.is_some_and(|c| c.get() == 0) {
+            self.bad(at, "must be at least 1 (leave it out for every match)");
+        }
     }
 
     fn labels(&mut self, sel: Option<&Labels>, at: FieldPath) {
