@@ -444,11 +444,23 @@ fn when_scaled_delete_hands_condemned_claims_to_their_pods() {
     let pod2 = sim.pod(2).unwrap();
     sim.audit.replicas = 2;
     sim.update_set(|s| s.spec.replicas = Some(2));
-    sim.run_until("scaled to 2", converged(2));
-    let c2 = sim.api.get::<PersistentVolumeClaim>(NS, "www-web-2").unwrap();
-    let refs: Vec<(String, String)> =
-        c2.metadata.owner_references.iter().map(|r| (r.kind.clone(), r.uid.clone())).collect();
-    assert_eq!(refs, [("Pod".to_string(), pod2.metadata.uid.clone())], "scaled down → owned by its pod");
+    // The condemned claim is handed to its pod (owner reference), so the garbage
+    // collector deletes it once the pod is gone.
+    let mut handed = false;
+    let mut scaled = converged(2);
+    sim.run_until("scaled to 2", |api: &Client| {
+        if let Ok(c2) = api.get::<PersistentVolumeClaim>(NS, "www-web-2") {
+            let refs: Vec<(String, String)> =
+                c2.metadata.owner_references.iter().map(|r| (r.kind.clone(), r.uid.clone())).collect();
+            handed |= refs == [("Pod".to_string(), pod2.metadata.uid.clone())];
+        }
+        scaled(api)
+    });
+    sim.run_until("the condemned claim collected", |api: &Client| {
+        api.get::<PersistentVolumeClaim>(NS, "www-web-2").is_err()
+    });
+    let handed = handed;
+    assert!(handed, "scaled down → owned by its pod before it was collected");
     assert_eq!(owners(&sim, 1), ["StatefulSet/web"]);
 }
 

@@ -51,7 +51,8 @@ pub struct ClusterSettings {
     pub seed: u64,
     pub kubelet: KubeletConfig,
     pub scheduler: SchedulerConfig,
-    pub replicaset_workers: Option<usize>,
+    /// Workers per controller, by its scenario key (`replicaset`, `deployment`, ...), where the scenario sets them.
+    pub controller_workers: Vec<(&'static str, usize)>,
     pub record_events: bool,
 }
 
@@ -64,7 +65,12 @@ impl ClusterSettings {
             seed: opts.seed.unwrap_or(scn.seed),
             kubelet: scn.kubelet.clone(),
             scheduler: scn.scheduler.clone(),
-            replicaset_workers: scn.controllers.replicaset.map(|c| c.workers.as_usize()),
+            controller_workers: scn
+                .controllers
+                .entries()
+                .into_iter()
+                .filter_map(|(name, spec)| spec.map(|c| (name, c.workers.as_usize())))
+                .collect(),
             record_events: opts.record_events,
         }
     }

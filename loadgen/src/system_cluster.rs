@@ -27,8 +27,16 @@ pub fn config(s: &ClusterSettings) -> ClusterConfig {
     cfg.runtime.seed = s.seed;
     cfg.kubelet = s.kubelet.clone();
     cfg.scheduler = s.scheduler.clone();
-    if let Some(w) = s.replicaset_workers {
-        cfg.controllers.replicaset_workers = w;
+    for &(name, w) in &s.controller_workers {
+        let c = &mut cfg.controllers;
+        match name {
+            "replicaset" => c.replicaset_workers = w,
+            "deployment" => c.deployment_workers = w,
+            "statefulset" => c.statefulset_workers = w,
+            "daemonset" => c.daemonset_workers = w,
+            "garbageCollector" => c.gc_workers = w,
+            other => unreachable!("no controller {other:?} in ControllersSpec::entries"),
+        }
     }
     cfg.record_events = s.record_events;
     cfg

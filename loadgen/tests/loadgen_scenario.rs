@@ -423,3 +423,29 @@ fn deployment_rollout_reads_as_written() {
     let Step::Wait(w) = steps[5] else { panic!() };
     assert_eq!(w.until, WaitFor::Condition(Condition::RolloutComplete));
 }
+
+#[test]
+fn every_controller_takes_a_worker_count() {
+    let yaml = "name: t\ncontrollers:\n  deployment: {workers: 3}\n  statefulset: {workers: 4}\n  daemonset: {workers: 0}\n  garbageCollector: {workers: 20}\nsteps:\n  - sleep: 1s\n";
+    let err = parse(yaml, &[]).unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("controllers.daemonset.workers") && msg.contains("must be between 1 and 1024, got 0"),
+        "{msg}"
+    );
+    let ok = parse(&yaml.replace("workers: 0", "workers: 2"), &[]).unwrap();
+    let c = &ok.scenario.controllers;
+    let got: Vec<_> = c.entries().iter().map(|(n, s)| (*n, s.map(|s| s.workers.get()))).collect();
+    assert_eq!(
+        got,
+        [
+            ("replicaset", None),
+            ("deployment", Some(3)),
+            ("statefulset", Some(4)),
+            ("daemonset", Some(2)),
+            ("garbageCollector", Some(20))
+        ]
+    );
+    let err = parse("name: t\ncontrollers:\n  deploymnet: {workers: 3}\nsteps:\n  - sleep: 1s\n", &[]).unwrap_err();
+    assert!(err.to_string().contains("deploymnet"), "{err}");
+}

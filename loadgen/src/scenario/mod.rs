@@ -35,7 +35,7 @@
 //!   latency: {uniform: {min: 1ms, max: 5ms}}        # fixed or uniform
 //!   clients: {loadgen: {qps: 50, burst: 100}}
 //! controllers:
-//!   replicaset: {workers: 5}
+//!   replicaset: {workers: 5}          # also deployment, statefulset, daemonset, garbageCollector
 //! audit: {enabled: true}            # the invariant auditor (default on; --no-audit)
 //! steps:
 //!   - create:                       # `object:` inline, or `manifest: file.yaml` (relative to this file)
@@ -326,11 +326,33 @@ fn default_burst() -> Count {
 pub struct ControllersSpec {
     #[serde(default)]
     pub replicaset: Option<ControllerSpec>,
+    #[serde(default)]
+    pub deployment: Option<ControllerSpec>,
+    #[serde(default)]
+    pub statefulset: Option<ControllerSpec>,
+    #[serde(default)]
+    pub daemonset: Option<ControllerSpec>,
+    #[serde(default)]
+    pub garbage_collector: Option<ControllerSpec>,
+}
+
+impl ControllersSpec {
+    /// Each controller's YAML key and its settings, if given.
+    pub fn entries(&self) -> [(&'static str, Option<ControllerSpec>); 5] {
+        [
+            ("replicaset", self.replicaset),
+            ("deployment", self.deployment),
+            ("statefulset", self.statefulset),
+            ("daemonset", self.daemonset),
+            ("garbageCollector", self.garbage_collector),
+        ]
+    }
 }
 
 #[derive(Clone, Copy, Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ControllerSpec {
-    /// Concurrent reconciles (kube-controller-manager's `--concurrent-replicaset-syncs`, default 5).
+    /// Concurrent reconciles (kube-controller-manager's `--concurrent-*-syncs`: 5 for ReplicaSets,
+    /// Deployments and StatefulSets, 2 for DaemonSets, 20 for the garbage collector).
     pub workers: Count,
 }

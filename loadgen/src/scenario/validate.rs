@@ -19,7 +19,17 @@ type Found = Vec<(FieldPath, String)>;
 const ROLLOUT_KINDS: &[Kind] = &[Kind::Deployment, Kind::StatefulSet, Kind::DaemonSet];
 
 /// Client names the system uses (for `api.clients`).
-const KNOWN_CLIENTS: [&str; 4] = ["loadgen", "replicaset-controller", "scheduler", "kubelet"];
+const KNOWN_CLIENTS: [&str; 9] = [
+    "loadgen",
+    "replicaset-controller",
+    "deployment-controller",
+    "statefulset-controller",
+    "daemon-set-controller",
+    "generic-garbage-collector",
+    "pod-garbage-collector",
+    "scheduler",
+    "kubelet",
+];
 
 /// Validates `scn` (filling in the objects of `create` steps); returns notes on
 /// settings that are accepted but not applied yet.
@@ -66,11 +76,12 @@ pub(super) fn check(scn: &mut Scenario, files: &Resolver, found: &mut Found) -> 
             notes.push(format!("api.clients.{client}: accepted, not applied yet (the cluster has no knob for it)"));
         }
     }
-    if let Some(rs) = &scn.controllers.replicaset {
-        if rs.workers.get() == 0 || rs.workers.get() > 1024 {
+    for (name, spec) in scn.controllers.entries() {
+        let Some(spec) = spec else { continue };
+        if spec.workers.get() == 0 || spec.workers.get() > 1024 {
             found.push((
-                root.clone().key("controllers").key("replicaset").key("workers"),
-                format!("must be between 1 and 1024, got {}", rs.workers.get()),
+                root.clone().key("controllers").key(name).key("workers"),
+                format!("must be between 1 and 1024, got {}", spec.workers.get()),
             ));
         }
     }
