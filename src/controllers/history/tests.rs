@@ -201,7 +201,6 @@ fn listing_and_claiming_take_owned_revisions_and_selected_orphans() {
     let goo = labels(&[("goo", "car")]);
     let cache = w.informers.informer::<ControllerRevision>().cache().clone();
     let selector = LabelSelector::from_labels(foo.clone()).to_selector().unwrap();
-    w.informers.start_all();
     w.informers.pump_all();
     assert!(list_revisions(&cache, &ss1, &selector).is_empty(), "no revisions: empty");
     for (o, l, d, n) in [(&ss1, &foo, "r1", 1), (&ss1, &foo, "r2", 2), (&ss2, &goo, "x", 1)] {

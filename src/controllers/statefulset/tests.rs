@@ -448,7 +448,6 @@ impl World {
         let mut s = s;
         s.metadata.uid.clear();
         store.create(s).unwrap();
-        informers.start_all();
         let w = World { clock, store, fake, informers, controller };
         w.pump();
         w
