@@ -66,6 +66,36 @@ impl<C: ApiClient> ApiClient for Arc<C> {
     }
 }
 
+/// Writes a status through the status subresource the way the ReplicaSet and
+/// DaemonSet controllers do (`updateReplicaSetStatus`, `storeDaemonSetStatus`):
+/// `set_status` fills in a copy of `obj`; a failed write re-reads the object
+/// (uncached) and tries again, at most `retries` more times; the last error
+/// fails the sync, named by `key`.
+pub fn update_status_with_retries<T: Resource, C: ApiClient>(
+    client: &C,
+    obj: &Arc<T>,
+    retries: usize,
+    key: &str,
+    mut set_status: impl FnMut(&mut T),
+) -> std::result::Result<Arc<T>, super::ReconcileError> {
+    let api = |e| super::ReconcileError::api(key, e);
+    let mut current = Arc::clone(obj);
+    let mut attempt = 0;
+    loop {
+        let mut next = (*current).clone();
+        set_status(&mut next);
+        match client.update_status(next) {
+            Ok(updated) => return Ok(updated),
+            Err(e) if attempt >= retries => return Err(api(e)),
+            Err(_) => {
+                attempt += 1;
+                let m = obj.meta();
+                current = client.get(&m.namespace, &m.name).map_err(api)?;
+            }
+        }
+    }
+}
+
 /// One call seen by a [`FakeClient`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Call {

@@ -36,7 +36,7 @@ use foldhash::fast::FixedState;
 use parking_lot::{Mutex, RwLock};
 
 use super::claim::{recheck_deletion_timestamp, ControllerRefManager};
-use super::client::ApiClient;
+use super::client::{update_status_with_retries, ApiClient};
 use super::controller::Enqueuer;
 use super::expectations::ControllerExpectations;
 use super::pod_control::SLOW_START_INITIAL_BATCH_SIZE;
@@ -686,21 +686,10 @@ impl<C: ApiClient> DaemonSetController<C> {
         if counts.shown_in(&ds.status, generation) {
             return Ok(());
         }
-        let mut current = Arc::clone(ds);
-        let mut attempt = 0;
-        loop {
-            let mut next = (*current).clone();
-            counts.apply(&mut next.status, generation);
-            match self.client.update_status(next) {
-                Ok(_) => return Ok(()),
-                Err(e) if attempt >= STATUS_UPDATE_RETRIES => return Err(ReconcileError::api(key, e)),
-                Err(_) => {
-                    attempt += 1;
-                    let m = &ds.metadata;
-                    current = self.client.get(&m.namespace, &m.name).map_err(|e| ReconcileError::api(key, e))?;
-                }
-            }
-        }
+        update_status_with_retries(&self.client, ds, STATUS_UPDATE_RETRIES, key, |next| {
+            counts.apply(&mut next.status, generation)
+        })
+        .map(drop)
     }
 
     /// The DS that `r` (a controller reference) names, if it is cached with that uid.

@@ -28,7 +28,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use super::claim::{recheck_deletion_timestamp, ControllerRefManager};
-use super::client::ApiClient;
+use super::client::{update_status_with_retries, ApiClient};
 use super::controller::Enqueuer;
 use super::expectations::ControllerExpectations;
 use super::pod_control::{
@@ -278,21 +278,7 @@ impl<C: ApiClient> ReplicaSetController<C> {
             return Ok(Arc::clone(rs));
         }
         status.observed_generation = rs.metadata.generation;
-        let mut current = Arc::clone(rs);
-        let mut attempt = 0;
-        loop {
-            let mut next = (*current).clone();
-            next.status = status.clone();
-            match self.client.update_status(next) {
-                Ok(updated) => return Ok(updated),
-                Err(e) if attempt >= STATUS_UPDATE_RETRIES => return Err(ReconcileError::api(key, e)),
-                Err(_) => {
-                    attempt += 1;
-                    let m = &rs.metadata;
-                    current = self.client.get(&m.namespace, &m.name).map_err(|e| ReconcileError::api(key, e))?;
-                }
-            }
-        }
+        update_status_with_retries(&self.client, rs, STATUS_UPDATE_RETRIES, key, |next| next.status = status.clone())
     }
 
     /// The RS that `r` (a pod's controller reference) names, if it is cached with that uid.

@@ -23,8 +23,8 @@ use crate::api::{DaemonSet, Node, StringMap, Time};
 
 /// Most creations (and deletions) one sync issues (DaemonSet `BurstReplicas`).
 pub const BURST_REPLICAS: usize = 250;
-/// Status writes are retried once (two attempts), then the sync fails.
-pub const STATUS_UPDATE_RETRIES: usize = 1;
+/// Status writes are retried once (two attempts), then the sync fails (the same constant as the ReplicaSet controller's).
+pub use crate::controllers::replicaset::util::STATUS_UPDATE_RETRIES;
 /// Pod label with the current revision's hash (`DefaultDaemonSetUniqueLabelKey`).
 pub const CONTROLLER_REVISION_HASH_LABEL: &str = "controller-revision-hash";
 /// Pod label with the DaemonSet's template generation (`DaemonSetTemplateGenerationKey`).

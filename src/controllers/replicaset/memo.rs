@@ -138,16 +138,18 @@ impl Memo {
         let keep_times = self.min_ready > 0;
         match pod {
             Some(p) => {
-                if let Some((old, f)) = self.pods.get(name) {
-                    if Arc::ptr_eq(old, &p) {
-                        return;
-                    }
-                    let f = *f;
-                    self.summary.apply(&f, -1, keep_times);
+                if self.pods.get(name).is_some_and(|(old, _)| Arc::ptr_eq(old, &p)) {
+                    return;
                 }
                 let f = self.facts_of(&p, template);
+                match self.pods.get_mut(name) {
+                    Some(entry) => {
+                        self.summary.apply(&entry.1, -1, keep_times);
+                        *entry = (p, f);
+                    }
+                    None => drop(self.pods.insert(name.to_owned(), (p, f))),
+                }
                 self.summary.apply(&f, 1, keep_times);
-                self.pods.insert(name.to_owned(), (p, f));
             }
             None => {
                 if let Some((_, f)) = self.pods.remove(name) {
