@@ -71,28 +71,16 @@ pub fn render(r: &Report) -> String {
              {} superseded, {} incomplete.\n",
             ro.started, ro.completed, ro.superseded, ro.incomplete
         );
-        let (d, c) = (&ro.duration, &ro.api_calls);
-        let dash = |p: &Percentiles, f: &dyn Fn(u64) -> String, v: u64| if p.count == 0 { "-".into() } else { f(v) };
-        let num = |v: u64| v.to_string();
+        // One row of percentiles, each shown with `f` ("-" when nothing was counted).
+        let row = |label: &str, p: &Percentiles, f: &dyn Fn(u64) -> String| {
+            let cell = |v: u64| if p.count == 0 { "-".to_string() } else { f(v) };
+            vec![label.to_string(), p.count.to_string(), cell(p.p50), cell(p.p90), cell(p.p99), cell(p.max)]
+        };
         md.push_str(&table(
             &["", "count", "p50", "p90", "p99", "max"],
             vec![
-                vec![
-                    "rollout duration".into(),
-                    d.count.to_string(),
-                    dash(d, &short, d.p50),
-                    dash(d, &short, d.p90),
-                    dash(d, &short, d.p99),
-                    dash(d, &short, d.max),
-                ],
-                vec![
-                    "API calls per rollout".into(),
-                    c.count.to_string(),
-                    dash(c, &num, c.p50),
-                    dash(c, &num, c.p90),
-                    dash(c, &num, c.p99),
-                    dash(c, &num, c.max),
-                ],
+                row("rollout duration", &ro.duration, &short),
+                row("API calls per rollout", &ro.api_calls, &|v: u64| v.to_string()),
             ],
         ));
     }
